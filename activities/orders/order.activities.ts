@@ -1,0 +1,92 @@
+// Order bookkeeping (task queue `orders`): every status change of the Order aggregate.
+import type { PrismaClient, Tx } from '../../platform/prisma';
+import * as orders from '../../domain/orders/order';
+import type { PlaceOrderInput } from '../../workflows/definitions';
+import { appendEvents, inTransaction, stepAlreadyDone } from '../shared/transaction';
+import { loadOrder, saveOrder } from './order.repository';
+
+export type OrderCommand =
+  | { type: 'approve' }
+  | { type: 'reject'; reason: orders.RejectionReason }
+  | { type: 'markPaid' }
+  | { type: 'requestDispatch' }
+  | { type: 'markShipped' }
+  | { type: 'requestCancel' }
+  | { type: 'cancel'; reason: orders.CancellationReason };
+
+function apply(order: orders.Order, command: OrderCommand): orders.OrderChange {
+  switch (command.type) {
+    case 'approve': return orders.approve(order);
+    case 'reject': return orders.reject(order, command.reason);
+    case 'markPaid': return orders.markPaid(order);
+    case 'requestDispatch': return orders.requestDispatch(order);
+    case 'markShipped': return orders.markShipped(order);
+    case 'requestCancel': return orders.requestCancel(order);
+    case 'cancel': return orders.cancel(order, command.reason);
+  }
+}
+
+export function createOrderActivities(deps: { prisma: PrismaClient }) {
+  const { prisma } = deps;
+  const source = (orderId: string, stepKey: string) => ({ orderId, context: 'orders', aggregateId: orderId, stepKey });
+
+  return {
+    /** Creates the order and its OrderPlaced event; the API may have done it already (same result). */
+    async recordOrderPlaced(input: PlaceOrderInput): Promise<void> {
+      const stepKey = `${input.orderId}:placed`;
+      await inTransaction(prisma, async (tx) => {
+        if (await stepAlreadyDone(tx, stepKey)) return;
+        await insertPlacedOrder(tx, input);
+      });
+    },
+
+    /** Applies one Order transition once per step key; returns the resulting status. */
+    async transitionOrder(request: { orderId: string; step: string; command: OrderCommand }): Promise<orders.OrderStatus> {
+      const stepKey = `${request.orderId}:${request.step}`;
+      return inTransaction(prisma, async (tx) => {
+        const current = await loadOrder(tx, request.orderId);
+        if (await stepAlreadyDone(tx, stepKey)) return current.status;
+        const { order, events } = apply(current, request.command);
+        const now = new Date();
+        await saveOrder(tx, order, current.version, now);
+        await appendEvents(tx, source(order.id, stepKey), events, now);
+        return order.status;
+      });
+    },
+
+    /** Makes a compensation that keeps failing visible on the order's timeline. */
+    async recordCompensationFailed(request: { orderId: string; compensation: string; attempt: number; message: string }): Promise<void> {
+      await prisma.$transaction(async (tx) => {
+        await appendEvents(tx, { orderId: request.orderId, context: 'orders', aggregateId: request.orderId }, [
+          { type: 'CompensationFailed', data: { compensation: request.compensation, attempt: request.attempt, message: request.message } },
+        ]);
+      });
+    },
+  };
+}
+
+/** Shared by the API (so GET works right after 202) and the saga's first step (so a crash in between loses nothing). */
+export async function insertPlacedOrder(tx: Tx, input: PlaceOrderInput): Promise<boolean> {
+  const stepKey = `${input.orderId}:placed`;
+  const existing = await tx.order.findUnique({ where: { id: input.orderId }, select: { id: true } });
+  if (existing) return false;
+  const { order, events } = orders.placeOrder({ id: input.orderId, customerId: input.customerId, lines: input.items });
+  const at = new Date(input.placedAt);
+  await tx.order.create({
+    data: {
+      id: order.id,
+      customerId: order.customerId,
+      status: order.status,
+      items: order.items as unknown as object,
+      totalCents: order.totalCents,
+      shippingAddress: input.shippingAddress as unknown as object,
+      version: 0,
+      createdAt: at,
+      updatedAt: at,
+    },
+  });
+  await appendEvents(tx, { orderId: order.id, context: 'orders', aggregateId: order.id, stepKey }, events, at);
+  return true;
+}
+
+export type OrderActivities = ReturnType<typeof createOrderActivities>;

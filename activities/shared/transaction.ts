@@ -1,0 +1,58 @@
+// One activity = one transaction on one aggregate. Writes are guarded by `version` (optimistic
+// locking); a lost race, a serialization failure or a duplicate step-key insert rolls the whole
+// transaction back and runs it again on fresh data, so concurrent sagas never lose an update.
+import type { PrismaClient, Tx } from '../../platform/prisma';
+import type { DomainEvent } from '../../domain/shared/domain-event';
+
+export class VersionConflict extends Error {
+  constructor(what: string) {
+    super(`version conflict on ${what}`);
+    this.name = 'VersionConflict';
+  }
+}
+
+const RETRYABLE_PRISMA_CODES = new Set(['P2002', 'P2034', 'P2028']);
+
+function isRetryable(error: unknown): boolean {
+  if (error instanceof VersionConflict) return true;
+  const code = (error as { code?: string }).code;
+  if (code && RETRYABLE_PRISMA_CODES.has(code)) return true;
+  const message = String((error as Error)?.message ?? '');
+  return /could not serialize|deadlock detected|duplicate key value/.test(message);
+}
+
+export async function inTransaction<T>(prisma: PrismaClient, work: (tx: Tx) => Promise<T>, maxAttempts = 30): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await prisma.$transaction(work, { maxWait: 10_000, timeout: 15_000 });
+    } catch (error) {
+      if (attempt >= maxAttempts || !isRetryable(error)) throw error;
+      // Jittered backoff spreads out competitors for the same hot row (e.g. a popular product).
+      await new Promise((r) => setTimeout(r, Math.random() * Math.min(200, 5 * 2 ** attempt)));
+    }
+  }
+}
+
+export interface EventSource { orderId: string | null; context: string; aggregateId: string; stepKey?: string }
+
+/** Appends events in the caller's transaction; the first carries the step key that makes the step happen once. */
+export async function appendEvents(tx: Tx, source: EventSource, events: readonly DomainEvent[], at = new Date()): Promise<void> {
+  if (events.length === 0) return;
+  await tx.domainEvent.createMany({
+    data: events.map((event, i) => ({
+      orderId: source.orderId,
+      context: source.context,
+      aggregateId: source.aggregateId,
+      type: event.type,
+      data: event.data as object,
+      stepKey: source.stepKey ? `${source.stepKey}#${i}` : null,
+      at,
+    })),
+  });
+}
+
+/** True when the saga step with this key already committed (a retry or a duplicate delivery). */
+export async function stepAlreadyDone(tx: Tx, stepKey: string): Promise<boolean> {
+  const found = await tx.domainEvent.findUnique({ where: { stepKey: `${stepKey}#0` }, select: { id: true } });
+  return found !== null;
+}

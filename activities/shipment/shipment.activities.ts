@@ -1,0 +1,38 @@
+// Shipment context (task queue `shipment`): books the carrier once per order.
+import { randomUUID } from 'node:crypto';
+import type { PrismaClient } from '../../platform/prisma';
+import * as shipments from '../../domain/shipment/shipment';
+import { appendEvents, inTransaction } from '../shared/transaction';
+import { businessFailure } from '../shared/business-failure';
+
+export function createShipmentActivities(deps: { prisma: PrismaClient; carrier: shipments.Carrier }) {
+  const { prisma, carrier } = deps;
+  const refused = (why: string) => businessFailure('SHIPMENT_FAILED', why);
+
+  return {
+    /** Books the shipment; a carrier refusal is a business decline (SHIPMENT_FAILED). */
+    async bookShipment(request: { orderId: string; address: shipments.ShippingAddress }): Promise<{ trackingNumber: string }> {
+      const { orderId, address } = request;
+      const recorded = await prisma.shipment.findUnique({ where: { orderId } });
+      if (recorded) {
+        if (recorded.status === 'REFUSED') throw refused('the carrier refused the shipment');
+        return { trackingNumber: recorded.trackingNumber! };
+      }
+      const result = await carrier.book({ idempotencyKey: `${orderId}:shipment`, orderId, address });
+      const id = randomUUID();
+      const change = result.outcome === 'booked'
+        ? shipments.bookShipment({ id, orderId, trackingNumber: result.trackingNumber })
+        : shipments.shipmentRefused({ id, orderId, reason: result.reason });
+      await inTransaction(prisma, async (tx) => {
+        if (await tx.shipment.findUnique({ where: { orderId } })) return;
+        const s = change.shipment;
+        await tx.shipment.create({ data: { id: s.id, orderId, status: s.status, trackingNumber: s.trackingNumber, country: address.country } });
+        await appendEvents(tx, { orderId, context: 'shipment', aggregateId: s.id }, change.events);
+      });
+      if (result.outcome === 'refused') throw refused(result.reason);
+      return { trackingNumber: result.trackingNumber };
+    },
+  };
+}
+
+export type ShipmentActivities = ReturnType<typeof createShipmentActivities>;

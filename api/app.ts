@@ -1,0 +1,77 @@
+// createApp(deps): the whole HTTP surface, with no I/O of its own at construction — tests build it
+// on real Postgres and Temporal and listen on port 0.
+import { randomUUID } from 'node:crypto';
+import express, { type RequestHandler } from 'express';
+import type { Client } from '@temporalio/client';
+import type { PrismaClient } from '../platform/prisma';
+import type { Config } from '../platform/config';
+import type { Logger } from '../platform/logger';
+import { errorMiddleware, HttpError, unknownRoute } from './problem';
+import { authRouter } from './routes/auth.routes';
+import { productsRouter } from './routes/products.routes';
+import { ordersRouter } from './routes/orders.routes';
+import { healthRouter } from './routes/health.routes';
+
+export interface AppDeps { prisma: PrismaClient; temporal: Client; config: Config; logger: Logger }
+
+const securityHeaders: RequestHandler = (_req, res, next) => {
+  res.set({
+    'X-Content-Type-Options': 'nosniff',
+    'X-Frame-Options': 'DENY',
+    'Referrer-Policy': 'no-referrer',
+    'Cross-Origin-Opener-Policy': 'same-origin',
+    'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
+  });
+  next();
+};
+
+function cors(origins: string[]): RequestHandler {
+  return (req, res, next) => {
+    const origin = req.get('Origin');
+    if (origin && (origins.includes('*') || origins.includes(origin))) {
+      res.set({ 'Access-Control-Allow-Origin': origin, Vary: 'Origin', 'Access-Control-Allow-Headers': 'Authorization, Content-Type, Idempotency-Key, Last-Event-ID', 'Access-Control-Allow-Methods': 'GET, POST, OPTIONS', 'Access-Control-Expose-Headers': 'Location' });
+      if (req.method === 'OPTIONS') return void res.status(204).end();
+    }
+    next();
+  };
+}
+
+function requestLog(logger: Logger): RequestHandler {
+  return (req, res, next) => {
+    const incoming = req.get('X-Request-Id');
+    req.id = incoming && /^[\w.-]{1,100}$/.test(incoming) ? incoming : randomUUID();
+    res.setHeader('X-Request-Id', req.id);
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      logger.info({ requestId: req.id, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
+    });
+    next();
+  };
+}
+
+export function createApp(deps: AppDeps): express.Express {
+  const { config, logger } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.set('query parser', 'simple');
+  app.use(requestLog(logger), securityHeaders, cors(config.CORS_ORIGINS));
+  // JSON only; anything else that carries a body is refused, never half-parsed.
+  app.use(express.json({ limit: '1mb', strict: true, type: ['application/json', 'application/*+json'] }));
+  app.use((req, _res, next) => {
+    const hasBody = Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
+    if (req.method === 'POST' && hasBody && !req.is(['application/json', 'application/*+json'])) {
+      return next(new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'request bodies must be application/json'));
+    }
+    next();
+  });
+
+  app.use(healthRouter(deps));
+  app.use(authRouter(deps));
+  app.use('/products', productsRouter(deps));
+  app.use('/orders', ordersRouter(deps));
+  app.use(unknownRoute);
+  app.use(errorMiddleware(logger));
+  return app;
+}

@@ -1,0 +1,62 @@
+// JWT authentication with jsonwebtoken. Verification is pinned to the configured algorithm, issuer
+// and audience, so `alg: none`, another algorithm, a foreign token or an expired one is refused.
+import jwt from 'jsonwebtoken';
+import type { RequestHandler } from 'express';
+import type { Config } from '../platform/config';
+import { HttpError } from './problem';
+
+export type Role = 'customer' | 'admin';
+export interface Principal { customerId: string; role: Role }
+
+declare module 'express-serve-static-core' {
+  interface Request { principal?: Principal; id?: string }
+}
+
+type JwtConfig = Pick<Config, 'JWT_SECRET' | 'JWT_ALGORITHM' | 'JWT_ISSUER' | 'JWT_AUDIENCE' | 'JWT_TTL'>;
+
+export function issueToken(config: JwtConfig, principal: Principal): { accessToken: string; tokenType: 'Bearer'; expiresIn: number } {
+  const expiresIn = Math.floor(config.JWT_TTL / 1000);
+  const accessToken = jwt.sign({ role: principal.role }, config.JWT_SECRET, {
+    algorithm: config.JWT_ALGORITHM, subject: principal.customerId, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, expiresIn,
+  });
+  return { accessToken, tokenType: 'Bearer', expiresIn };
+}
+
+const unauthenticated = (why: string) => new HttpError(401, 'UNAUTHENTICATED', why);
+
+export function verifyToken(config: JwtConfig, token: string): Principal {
+  let claims: jwt.JwtPayload | string;
+  try {
+    claims = jwt.verify(token, config.JWT_SECRET, {
+      algorithms: [config.JWT_ALGORITHM], issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE,
+    });
+  } catch (error) {
+    throw unauthenticated(error instanceof jwt.TokenExpiredError ? 'the access token has expired' : 'the access token is invalid');
+  }
+  if (typeof claims === 'string' || typeof claims.sub !== 'string' || !claims.sub || typeof claims.exp !== 'number') {
+    throw unauthenticated('the access token lacks required claims');
+  }
+  if (claims.role !== 'customer' && claims.role !== 'admin') throw unauthenticated('the access token has an unknown role');
+  return { customerId: claims.sub, role: claims.role };
+}
+
+export function authenticate(config: JwtConfig, ...roles: Role[]): RequestHandler {
+  return (req, res, next) => {
+    const header = req.headers.authorization;
+    const match = header ? /^Bearer ([A-Za-z0-9\-_=]+\.[A-Za-z0-9\-_=]*\.[A-Za-z0-9\-_=+/]*)$/.exec(header) : null;
+    if (!match) {
+      res.setHeader('WWW-Authenticate', 'Bearer');
+      return next(unauthenticated(header ? 'the Authorization header is not a Bearer token' : 'an access token is required'));
+    }
+    try {
+      req.principal = verifyToken(config, match[1]!);
+    } catch (error) {
+      res.setHeader('WWW-Authenticate', 'Bearer error="invalid_token"');
+      return next(error);
+    }
+    if (roles.length > 0 && !roles.includes(req.principal.role)) {
+      return next(new HttpError(403, 'FORBIDDEN', `this needs the ${roles.join(' or ')} role`));
+    }
+    next();
+  };
+}

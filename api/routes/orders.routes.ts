@@ -1,0 +1,105 @@
+// /orders: thin handlers — validate, authorize, then start/signal the saga or read the projection.
+import { Router, type Request } from 'express';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { PrismaClient } from '../../platform/prisma';
+import type { Config } from '../../platform/config';
+import { canCancel, type OrderStatus } from '../../domain/orders/order';
+import { cancelUpdate, dispatchUpdate, orderWorkflowId } from '../../workflows/definitions';
+import { authenticate } from '../auth';
+import { HttpError, notFound } from '../problem';
+import { parse } from '../validation';
+import { orderListQuery, placeOrderBody } from '../schemas';
+import { afterCursor, decodeCursor, encodeCursor, UUID } from '../pagination';
+import { placeOrder } from '../orders/place-order.service';
+import { findOrderView, orderSummary } from '../queries/order-view.query';
+import { streamOrderEvents } from '../orders/order-events.stream';
+
+export interface OrdersRouteDeps { prisma: PrismaClient; temporal: Client; config: Config }
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+export function ordersRouter(deps: OrdersRouteDeps): Router {
+  const { prisma, temporal, config } = deps;
+  const router = Router();
+  const anyone = authenticate(config, 'customer', 'admin');
+
+  /** The order if the caller may see it; another customer's order is indistinguishable from none. */
+  async function visibleOrder(req: Request) {
+    const orderId = String(req.params.id);
+    const row = UUID.test(orderId) ? await prisma.order.findUnique({ where: { id: orderId } }) : null;
+    const p = req.principal!;
+    if (!row || (p.role !== 'admin' && row.customerId !== p.customerId)) throw notFound('ORDER_NOT_FOUND', 'order');
+    return row;
+  }
+
+  router.post('/', authenticate(config, 'customer'), async (req, res) => {
+    const header = req.get('Idempotency-Key');
+    if (header !== undefined && !IDEMPOTENCY_KEY.test(header)) {
+      throw new HttpError(400, 'VALIDATION_FAILED', 'invalid Idempotency-Key header', [{ path: 'Idempotency-Key', message: '1..255 visible ASCII characters' }]);
+    }
+    const body = parse(placeOrderBody, req.body);
+    const { created, order } = await placeOrder(deps, req.principal!.customerId, body, header);
+    res.status(created ? 202 : 200).location(`/orders/${order.orderId}`).json(order);
+  });
+
+  router.get('/', anyone, async (req, res) => {
+    const query = parse(orderListQuery, req.query);
+    const p = req.principal!;
+    const customerId = p.role === 'admin' ? query.customerId : p.customerId;
+    if (customerId !== undefined && !UUID.test(customerId)) return void res.json({ items: [], nextCursor: null });
+    const rows = await prisma.order.findMany({
+      where: { ...(customerId ? { customerId } : {}), ...(query.status ? { status: query.status } : {}), ...afterCursor(decodeCursor(query.cursor)) },
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      take: query.limit + 1,
+    });
+    const page = rows.slice(0, query.limit);
+    const last = page[page.length - 1];
+    res.json({ items: page.map(orderSummary), nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null });
+  });
+
+  router.get('/:id', anyone, async (req, res) => {
+    const row = await visibleOrder(req);
+    res.json(await findOrderView(prisma, row.id));
+  });
+
+  router.get('/:id/events', anyone, async (req, res) => {
+    const row = await visibleOrder(req);
+    await streamOrderEvents(prisma, row.id, req, res);
+  });
+
+  router.post('/:id/cancel', anyone, async (req, res) => {
+    const row = await visibleOrder(req);
+    const refuse = () => new HttpError(409, 'ORDER_NOT_CANCELLABLE', `order is ${row.status} and cannot be cancelled`);
+    if (!canCancel(row.status as OrderStatus)) throw refuse();
+    await updateSaga(temporal, row.id, cancelUpdate, refuse);
+    res.status(202).json({ orderId: row.id, status: 'CANCEL_PENDING' });
+  });
+
+  router.post('/:id/dispatch', authenticate(config, 'admin'), async (req, res) => {
+    const row = await visibleOrder(req);
+    const refuse = () => new HttpError(409, 'ORDER_NOT_DISPATCHABLE', `order is ${row.status} and not waiting for dispatch`);
+    if (row.status !== 'PAID') throw refuse();
+    await updateSaga(temporal, row.id, dispatchUpdate, refuse);
+    res.status(202).json({ orderId: row.id, status: row.status });
+  });
+
+  return router;
+}
+
+/** Sends an update to the order's saga; the workflow's validator refusal becomes the given 409. */
+async function updateSaga(temporal: Client, orderId: string, update: typeof cancelUpdate | typeof dispatchUpdate, refuse: () => HttpError): Promise<void> {
+  try {
+    await temporal.workflow.getHandle(orderWorkflowId(orderId)).executeUpdate(update);
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) throw refuse();
+    if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) throw refuse();
+    if (isFinalWorkflowError(error)) throw refuse();
+    throw error;
+  }
+}
+
+function isFinalWorkflowError(error: unknown): boolean {
+  return /workflow execution already completed|already completed/i.test(String((error as Error)?.message));
+}
+

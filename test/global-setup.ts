@@ -1,0 +1,44 @@
+// Starts ONE Temporal dev server and ONE PostgreSQL database for the whole test run, migrates it and
+// bundles the workflow code once. Real parts only: the database is DATABASE_URL's server (a fresh
+// database on it) or an embedded PostgreSQL; the server is the Temporal CLI's dev server.
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { applyMigrations } from '../platform/migrate';
+import { ensureDatabase, startEmbeddedPostgres } from '../platform/postgres';
+import { startTemporalDevServer } from '../platform/temporal-dev-server';
+import { WORKFLOWS_PATH } from '../workers/worker-factory';
+import { freePort } from './free-port';
+
+export default async function globalSetup(): Promise<void> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'saga-orders-test-'));
+  chmodSync(dir, 0o755); // as root, the embedded Postgres runs as its own user and must reach its data dir
+  const started = Date.now();
+
+  const postgres = process.env.DATABASE_URL
+    ? await (async () => {
+        const url = new URL(process.env.DATABASE_URL!);
+        url.pathname = `/saga_test_${randomBytes(4).toString('hex')}`;
+        await ensureDatabase(url.toString());
+        return { url: url.toString(), embedded: false, stop: async () => undefined };
+      })()
+    : await startEmbeddedPostgres({ dataDir: path.join(dir, 'postgres'), port: await freePort(), database: 'saga_orders_test' });
+  await applyMigrations(postgres.url);
+
+  const [temporal, bundle] = await Promise.all([
+    (async () => startTemporalDevServer({ dbFile: path.join(dir, 'temporal.db'), port: await freePort(), uiPort: await freePort(), headless: false }))(),
+    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } }),
+  ]);
+  const bundlePath = path.join(dir, 'workflow-bundle.js');
+  writeFileSync(bundlePath, bundle.code);
+
+  process.env.TEST_DATABASE_URL = postgres.url;
+  process.env.TEST_TEMPORAL_ADDRESS = temporal.address;
+  process.env.TEST_TEMPORAL_UI_PORT = String(temporal.uiPort);
+  process.env.TEST_WORKFLOW_BUNDLE = bundlePath;
+  process.env.TEST_DIR = dir;
+  (globalThis as Record<string, unknown>).__SAGA_TEST__ = { postgres, temporal, dir };
+  console.log(`\n[test] postgres ${postgres.embedded ? 'embedded' : 'from DATABASE_URL'}, temporal ${temporal.address}, ready in ${Date.now() - started} ms`);
+}

@@ -1,0 +1,13 @@
+import { rmSync } from 'node:fs';
+import type { RunningPostgres } from '../platform/postgres';
+import { dropDatabase } from '../platform/postgres';
+import type { DevServer } from '../platform/temporal-dev-server';
+
+export default async function globalTeardown(): Promise<void> {
+  const state = (globalThis as Record<string, unknown>).__SAGA_TEST__ as { postgres: RunningPostgres; temporal: DevServer; dir: string } | undefined;
+  if (!state) return;
+  await state.temporal.stop();
+  if (state.postgres.embedded) await state.postgres.stop();
+  else await dropDatabase(state.postgres.url).catch(() => undefined);
+  if (!process.env.KEEP_TEST_DIR) rmSync(state.dir, { recursive: true, force: true });
+}

@@ -1,0 +1,52 @@
+// Messages, search attributes and types shared by the order workflow and its clients (API, tests).
+// Safe to import from the API: it only uses @temporalio/workflow's message definitions.
+import { defineQuery, defineUpdate, defineSignal } from '@temporalio/workflow';
+import { defineSearchAttributeKey } from '@temporalio/common';
+import type { OrderLine, OrderStatus } from '../domain/orders/order';
+import type { ShippingAddress } from '../domain/shipment/shipment';
+
+export const ORDER_TASK_QUEUE = 'orders';
+export const orderWorkflowId = (orderId: string) => `order-${orderId}`;
+
+export const CustomerIdKey = defineSearchAttributeKey('CustomerId', 'KEYWORD');
+export const OrderStatusKey = defineSearchAttributeKey('OrderStatus', 'KEYWORD');
+export const OrderTotalCentsKey = defineSearchAttributeKey('OrderTotalCents', 'INT');
+
+export interface PlaceOrderInput {
+  orderId: string;
+  customerId: string;
+  items: OrderLine[];
+  totalCents: number;
+  shippingAddress: ShippingAddress;
+  paymentToken: string;
+  placedAt: string;
+  dispatchDelayMs: number;
+}
+
+export type SagaStep = 'stock' | 'credit' | 'payment' | 'shipment';
+
+export interface OrderSagaState {
+  orderId: string;
+  status: OrderStatus;
+  completedSteps: SagaStep[];
+  compensationsRun: string[];
+  failedCompensations: string[];
+  cancelRequested: boolean;
+  dispatchRequested: boolean;
+  reason: string | null;
+}
+
+export interface OrderSagaResult {
+  orderId: string;
+  status: OrderStatus;
+  reason: string | null;
+  compensationsRun: string[];
+}
+
+export const statusQuery = defineQuery<OrderSagaState>('status');
+/** Customer or admin cancel; the validator refuses at once (→ 409) when the order cannot be cancelled. */
+export const cancelUpdate = defineUpdate<{ orderId: string; status: 'CANCEL_PENDING' }>('cancel');
+/** Warehouse dispatch; refused unless the order is PAID and waiting for dispatch. */
+export const dispatchUpdate = defineUpdate<{ orderId: string; status: OrderStatus }>('dispatch');
+/** Fire-and-forget dispatch for operators (e.g. from the Web UI's signal form). */
+export const dispatchSignal = defineSignal('dispatchNow');

@@ -1,0 +1,2 @@
+// The workflow bundle's entry: every workflow type the `orders` worker registers.
+export { placeOrderSaga } from './place-order.saga';

@@ -1,0 +1,163 @@
+// The order saga (`order-<orderId>` on task queue `orders`), step by step as shared/API.md describes:
+// stock → credit → APPROVED → payment → PAID → wait for dispatch → shipment → SHIPPED.
+// A failed step or a customer cancel runs the compensations of the steps already done, in reverse.
+// Business rejections are normal completions with a reason; outages are retried by the activities.
+import {
+  ActivityFailure, ApplicationFailure, CancellationScope, condition, isCancellation, log, setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import type { OrderStatus, RejectionReason } from '../domain/orders/order';
+import { canCancel } from '../domain/orders/order';
+import type { OrderCommand } from '../activities/orders/order.activities';
+import { sagaActivities, compensationActivities } from './activities';
+import { CompensationStack } from './compensations';
+import {
+  cancelUpdate, CustomerIdKey, dispatchSignal, dispatchUpdate, OrderStatusKey, OrderTotalCentsKey, statusQuery,
+  type OrderSagaResult, type PlaceOrderInput, type SagaStep,
+} from './definitions';
+
+/** The failure type (business code) of a non-retryable activity decline, if it is one. */
+function declineCode(error: unknown): string | null {
+  if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.nonRetryable) {
+    return error.cause.type ?? null;
+  }
+  return null;
+}
+
+export async function placeOrderSaga(input: PlaceOrderInput): Promise<OrderSagaResult> {
+  const { orderId } = input;
+  const act = sagaActivities();
+  const undo = compensationActivities();
+  const compensations = new CompensationStack();
+  const completedSteps: SagaStep[] = [];
+  let status: OrderStatus = 'APPROVAL_PENDING';
+  let reason: string | null = null;
+  let cancelRequested = false;
+  let dispatchRequested = false;
+  let dispatching = false;
+
+  setHandler(statusQuery, () => ({
+    orderId, status, completedSteps: [...completedSteps], compensationsRun: [...compensations.ran],
+    failedCompensations: [...compensations.failing], cancelRequested, dispatchRequested, reason,
+  }));
+  setHandler(cancelUpdate, () => {
+    cancelRequested = true;
+    return { orderId, status: 'CANCEL_PENDING' as const };
+  }, {
+    validator: () => {
+      if (!canCancel(status) || cancelRequested || dispatching) {
+        throw ApplicationFailure.nonRetryable(`order ${orderId} is ${status} and cannot be cancelled`, 'ORDER_NOT_CANCELLABLE');
+      }
+    },
+  });
+  const acceptDispatch = () => { dispatchRequested = true; };
+  setHandler(dispatchUpdate, () => {
+    acceptDispatch();
+    return { orderId, status };
+  }, {
+    validator: () => {
+      if (status !== 'PAID' || cancelRequested || dispatching || dispatchRequested) {
+        throw ApplicationFailure.nonRetryable(`order ${orderId} is not waiting for dispatch`, 'ORDER_NOT_DISPATCHABLE');
+      }
+    },
+  });
+  setHandler(dispatchSignal, () => { if (status === 'PAID' && !dispatching) acceptDispatch(); });
+
+  const transition = async (step: string, command: OrderCommand) => {
+    status = await act.orders.transitionOrder({ orderId, step, command });
+    upsertSearchAttributes([{ key: OrderStatusKey, value: status }]);
+  };
+  const unwind = () => compensations.unwind((name, round, message) =>
+    act.orders.recordCompensationFailed({ orderId, compensation: name, attempt: round, message }));
+  const finish = (): OrderSagaResult => ({ orderId, status, reason, compensationsRun: [...compensations.ran] });
+
+  const rejectWith = async (why: RejectionReason) => {
+    reason = why;
+    await unwind();
+    await transition('reject', { type: 'reject', reason: why });
+    return finish();
+  };
+  const cancelOnRequest = async () => {
+    await transition('request-cancel', { type: 'requestCancel' });
+    await unwind();
+    reason = 'CUSTOMER_REQUEST';
+    await transition('cancel', { type: 'cancel', reason: 'CUSTOMER_REQUEST' });
+    return finish();
+  };
+
+  upsertSearchAttributes([
+    { key: CustomerIdKey, value: input.customerId },
+    { key: OrderStatusKey, value: status },
+    { key: OrderTotalCentsKey, value: input.totalCents },
+  ]);
+
+  try {
+    await act.orders.recordOrderPlaced(input);
+    if (cancelRequested) return await cancelOnRequest();
+
+    try {
+      await act.stock.reserveStock({ orderId, lines: input.items.map(({ productId, quantity }) => ({ productId, quantity })) });
+    } catch (error) {
+      if (declineCode(error) === 'OUT_OF_STOCK') return await rejectWith('OUT_OF_STOCK');
+      throw error;
+    }
+    completedSteps.push('stock');
+    compensations.push({ name: 'releaseStock', run: () => undo.stock.releaseStock({ orderId }) });
+    if (cancelRequested) return await cancelOnRequest();
+
+    try {
+      await act.credit.reserveCredit({ orderId, customerId: input.customerId, amountCents: input.totalCents });
+    } catch (error) {
+      if (declineCode(error) === 'CREDIT_LIMIT_EXCEEDED') return await rejectWith('CREDIT_LIMIT_EXCEEDED');
+      throw error;
+    }
+    completedSteps.push('credit');
+    compensations.push({ name: 'releaseCredit', run: () => undo.credit.releaseCredit({ orderId }) });
+    if (cancelRequested) return await cancelOnRequest();
+
+    await transition('approve', { type: 'approve' });
+    if (cancelRequested) return await cancelOnRequest();
+
+    try {
+      await act.payment.chargePayment({ orderId, amountCents: input.totalCents, token: input.paymentToken });
+    } catch (error) {
+      if (declineCode(error) === 'PAYMENT_DECLINED') return await rejectWith('PAYMENT_DECLINED');
+      throw error;
+    }
+    completedSteps.push('payment');
+    compensations.push({ name: 'refundPayment', run: () => undo.payment.refundPayment({ orderId }) });
+    await transition('paid', { type: 'markPaid' });
+
+    // Durable wait: the timer lives in Temporal, so it survives worker and server restarts.
+    await condition(() => dispatchRequested || cancelRequested, input.dispatchDelayMs);
+    if (cancelRequested) return await cancelOnRequest();
+    dispatching = true;
+    if (dispatchRequested) await transition('request-dispatch', { type: 'requestDispatch' });
+
+    try {
+      await act.shipment.bookShipment({ orderId, address: input.shippingAddress });
+    } catch (error) {
+      if (declineCode(error) !== 'SHIPMENT_FAILED') throw error;
+      reason = 'SHIPMENT_FAILED';
+      await unwind();
+      await transition('cancel', { type: 'cancel', reason: 'SHIPMENT_FAILED' });
+      return finish();
+    }
+    completedSteps.push('shipment');
+    // The order is shipped: reserved stock leaves the warehouse and the credit hold is consumed.
+    await act.stock.commitStock({ orderId });
+    await act.credit.consumeCredit({ orderId });
+    await transition('shipped', { type: 'markShipped' });
+    return finish();
+  } catch (error) {
+    if (!isCancellation(error)) throw error;
+    // An operator cancelled the workflow itself (e.g. from the Web UI): undo what was done and
+    // close the order as cancelled, so no reservation is left behind.
+    log.warn('order workflow cancelled by an operator; compensating', { orderId });
+    return CancellationScope.nonCancellable(async () => {
+      if (status === 'APPROVAL_PENDING' || status === 'APPROVED' || status === 'PAID') return cancelOnRequest();
+      await unwind();
+      return finish();
+    });
+  }
+}
