@@ -57,7 +57,10 @@ const schema = z.object({
 
 export type Config = z.infer<typeof schema>;
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  if (source === process.env) loadDotEnv();
+  // An empty variable (e.g. `JWT_SECRET=` copied from .env.example) means "not set".
+  const env = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
@@ -72,6 +75,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }
   }
   return config;
+}
+
+/** Reads ./.env when present; real environment variables win. */
+function loadDotEnv(): void {
+  try {
+    process.loadEnvFile('.env');
+  } catch {
+    // no .env: defaults and the real environment apply
+  }
 }
 
 /** Task queue names; a prefix lets tests run isolated workers on one dev server. */

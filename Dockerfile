@@ -1,0 +1,39 @@
+# One image for every process of Saga Orders: the API (default), each worker
+# (`npx tsx workers/<context>.worker.ts`) and the migration job (`npx tsx scripts/migrate.ts`).
+# TypeScript runs through tsx, as in development, so there is no separate compile step to drift.
+
+# ── build: all dependencies, the Prisma client, then drop what only the build needed ──────────────
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+ENV CHECKPOINT_DISABLE=1 \
+    PRISMA_HIDE_UPDATE_MESSAGE=1 \
+    NPM_CONFIG_UPDATE_NOTIFIER=false
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY prisma ./prisma
+COPY prisma.config.ts ./
+# `prisma generate` never runs the native schema engine, but the CLI refuses to start without one
+# (and would try to download it): any existing file satisfies it, so point it at node.
+RUN PRISMA_SCHEMA_ENGINE_BINARY="$(command -v node)" npx prisma generate \
+ && npm prune --omit=dev --no-audit --no-fund
+
+# ── runtime ─────────────────────────────────────────────────────────────────────────────────────────
+FROM node:20-bookworm-slim
+# ca-certificates: the Temporal core bridge (Rust) verifies TLS against the system store, which the
+# slim image lacks (Node itself carries its own CAs). Needed as soon as Temporal is reached over TLS.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+# NODE_ENV=production makes platform/config refuse the published development secrets, so a
+# container started without JWT_SECRET / ADMIN_PASSWORD fails at boot instead of running insecurely.
+ENV NODE_ENV=production \
+    NPM_CONFIG_UPDATE_NOTIFIER=false \
+    NPM_CONFIG_FUND=false
+COPY --from=build /app/node_modules ./node_modules
+COPY . .
+COPY --from=build /app/generated ./generated
+# Code stays root-owned and read-only for the process; tsx's cache goes to /tmp, npm's to $HOME.
+USER node
+EXPOSE 3000
+CMD ["npx", "tsx", "api/server.ts"]
