@@ -1,0 +1,98 @@
+// A worker process killed mid-saga (kill -9) and replaced: the saga finishes correctly and nothing is
+// applied twice. The killed and the replacement workers are real processes (workers/*.worker.ts).
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { aCustomer, aProduct, balances, startTestStack, type TestStack } from '../test/harness';
+import { orderInput, startSaga, timelineTypes } from '../workflows/saga-test-kit';
+import { statusQuery } from '../workflows/definitions';
+import type { Context } from './worker-factory';
+
+const root = path.resolve(__dirname, '..');
+let stack: TestStack;
+const spawned: ChildProcess[] = [];
+
+beforeAll(async () => { stack = await startTestStack({ contexts: ['stock', 'credit', 'shipment'] }); });
+afterAll(async () => {
+  for (const child of spawned) if (child.exitCode === null) child.kill('SIGKILL');
+  await stack?.stop();
+});
+
+/** Starts `workers/<context>.worker.ts` as its own process and waits until it polls. */
+async function workerProcess(context: Context): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'workers', `${context}.worker.ts`)], {
+    cwd: root,
+    env: { ...process.env, DATABASE_URL: stack.config.DATABASE_URL, TEMPORAL_ADDRESS: stack.config.TEMPORAL_ADDRESS, TASK_QUEUE_PREFIX: stack.config.TASK_QUEUE_PREFIX, LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  spawned.push(child);
+  let out = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`worker ${context} did not start: ${out}`)), 60_000);
+    const onData = (d: Buffer) => {
+      out += String(d);
+      if (out.includes('workers running')) { clearTimeout(timer); resolve(); }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`worker ${context} exited ${code}: ${out}`)); });
+  });
+  child.removeAllListeners('exit');
+  return child;
+}
+
+const killHard = (child: ChildProcess) => new Promise<void>((resolve) => { child.once('exit', () => resolve()); child.kill('SIGKILL'); });
+
+async function until(check: () => Promise<boolean>, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('worker crashes mid-saga', () => {
+  it('when the orders and payment worker processes are killed with SIGKILL mid-saga and replaced, then the order ships with every step applied once', async () => {
+    const { productId } = await aProduct(stack.prisma, { stock: 10 });
+    const { customerId } = await aCustomer(stack.prisma);
+    const input = orderInput({ customerId, lines: [{ productId, quantity: 2 }], token: 'tok_flaky', dispatchDelayMs: 4000 });
+
+    let orders = await workerProcess('orders');
+    let payment = await workerProcess('payment');
+    const handle = await startSaga(stack, input);
+    // The payment worker dies while tok_flaky is still being retried.
+    await until(async () => (await stack.prisma.providerCharge.count({ where: { idempotencyKey: `${input.orderId}:charge` } })) > 0);
+    await killHard(payment);
+    payment = await workerProcess('payment');
+    // The workflow worker dies while the order waits on its durable dispatch timer.
+    await until(async () => (await handle.query(statusQuery)).status === 'PAID');
+    await killHard(orders);
+    orders = await workerProcess('orders');
+
+    await expect(handle.result()).resolves.toMatchObject({ status: 'SHIPPED' });
+    expect(await timelineTypes(stack.prisma, input.orderId)).toEqual([
+      'OrderPlaced', 'StockReserved', 'CreditReserved', 'OrderApproved', 'PaymentCharged', 'OrderPaid',
+      'ShipmentBooked', 'StockShipped', 'CreditConsumed', 'OrderShipped',
+    ]);
+    expect(await stack.prisma.providerCharge.findMany({ where: { idempotencyKey: { startsWith: input.orderId } } }))
+      .toEqual([expect.objectContaining({ kind: 'charge', outcome: 'succeeded' })]);
+    expect(await balances(stack.prisma, { productId, customerId })).toEqual({ onHand: 8, reserved: 0, creditHeld: 0, creditConsumed: 2000 });
+    await Promise.all([killHard(orders), killHard(payment)]);
+  });
+
+  it('when the payment worker is down, then the saga waits at APPROVED and completes once a payment worker starts', async () => {
+    const { productId } = await aProduct(stack.prisma, { stock: 10 });
+    const { customerId } = await aCustomer(stack.prisma);
+    const input = orderInput({ customerId, lines: [{ productId, quantity: 1 }] });
+    const orders = await workerProcess('orders');
+    const handle = await startSaga(stack, input);
+
+    await until(async () => (await stack.prisma.order.findUnique({ where: { id: input.orderId } }))?.status === 'APPROVED');
+    await new Promise((r) => setTimeout(r, 1000));
+    expect((await stack.prisma.order.findUniqueOrThrow({ where: { id: input.orderId } })).status).toBe('APPROVED');
+
+    const payment = await workerProcess('payment');
+    await expect(handle.result()).resolves.toMatchObject({ status: 'SHIPPED' });
+    expect(await stack.prisma.payment.count({ where: { orderId: input.orderId } })).toBe(1);
+    await Promise.all([killHard(orders), killHard(payment)]);
+  });
+});
