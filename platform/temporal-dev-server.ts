@@ -5,7 +5,8 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 
-export const SEARCH_ATTRIBUTES = { CustomerId: 'Keyword', OrderStatus: 'Keyword', OrderTotalCents: 'Int' } as const;
+// The three of shared/API.md, plus CompensationFailing: set while a compensation keeps failing.
+export const SEARCH_ATTRIBUTES = { CustomerId: 'Keyword', OrderStatus: 'Keyword', OrderTotalCents: 'Int', CompensationFailing: 'Bool' } as const;
 const PROJECT_ROOT = path.resolve(__dirname, '..');
 
 export function temporalBinary(): string {
@@ -87,7 +88,7 @@ export async function ensureSearchAttributes(address: string, namespace = 'defau
     const existing = await connection.operatorService.listSearchAttributes({ namespace });
     const missing = Object.entries(SEARCH_ATTRIBUTES).filter(([name]) => !(name in (existing.customAttributes ?? {})));
     if (missing.length === 0) return;
-    const types = { Keyword: 2, Int: 3 } as const; // temporal.api.enums.v1.IndexedValueType
+    const types = { Keyword: 2, Int: 3, Bool: 5 } as const; // temporal.api.enums.v1.IndexedValueType
     await connection.operatorService.addSearchAttributes({
       namespace,
       searchAttributes: Object.fromEntries(missing.map(([name, type]) => [name, types[type]])),

@@ -16,7 +16,7 @@ const forward: ActivityOptions = {
 
 // Compensations must eventually succeed. Each burst is bounded so the workflow sees a persistent
 // failure, records it (CompensationFailed) and tries again instead of failing silently.
-export const COMPENSATION_ATTEMPTS_PER_ROUND = 8;
+export const COMPENSATION_ATTEMPTS_PER_ROUND = 5;
 const compensating: ActivityOptions = {
   startToCloseTimeout: '10s',
   retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: COMPENSATION_ATTEMPTS_PER_ROUND },

@@ -9,6 +9,8 @@ export class CompensationStack {
   private readonly stack: Compensation[] = [];
   readonly ran: string[] = [];
   readonly failing = new Set<string>();
+  /** Some compensation failed for a while and then succeeded. */
+  recovered = false;
 
   push(compensation: Compensation): void {
     this.stack.push(compensation);
@@ -25,11 +27,13 @@ export class CompensationStack {
         for (let round = 1; ; round++) {
           try {
             await compensation.run();
-            this.failing.delete(compensation.name);
+            if (this.failing.delete(compensation.name)) this.recovered = true;
             this.ran.push(compensation.name);
             break;
           } catch (error) {
-            const message = error instanceof Error ? error.message : String(error);
+            // An ActivityFailure says only "Activity task failed"; its cause says why.
+            const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+            const message = cause instanceof Error ? cause.message : String(cause);
             this.failing.add(compensation.name);
             log.error('compensation keeps failing; will retry', { compensation: compensation.name, round, message });
             await onPersistentFailure(compensation.name, round, message).catch(() => undefined);

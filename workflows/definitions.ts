@@ -11,6 +11,8 @@ export const orderWorkflowId = (orderId: string) => `order-${orderId}`;
 export const CustomerIdKey = defineSearchAttributeKey('CustomerId', 'KEYWORD');
 export const OrderStatusKey = defineSearchAttributeKey('OrderStatus', 'KEYWORD');
 export const OrderTotalCentsKey = defineSearchAttributeKey('OrderTotalCents', 'INT');
+/** True while a compensation of the saga keeps failing: `CompensationFailing = true` finds them. */
+export const CompensationFailingKey = defineSearchAttributeKey('CompensationFailing', 'BOOL');
 
 export interface PlaceOrderInput {
   orderId: string;

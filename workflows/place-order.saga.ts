@@ -12,7 +12,7 @@ import type { OrderCommand } from '../activities/orders/order.activities';
 import { sagaActivities, compensationActivities } from './activities';
 import { CompensationStack } from './compensations';
 import {
-  cancelUpdate, CustomerIdKey, dispatchSignal, dispatchUpdate, OrderStatusKey, OrderTotalCentsKey, statusQuery,
+  cancelUpdate, CompensationFailingKey, CustomerIdKey, dispatchSignal, dispatchUpdate, OrderStatusKey, OrderTotalCentsKey, statusQuery,
   type OrderSagaResult, type PlaceOrderInput, type SagaStep,
 } from './definitions';
 
@@ -67,8 +67,13 @@ export async function placeOrderSaga(input: PlaceOrderInput): Promise<OrderSagaR
     status = await act.orders.transitionOrder({ orderId, step, command });
     upsertSearchAttributes([{ key: OrderStatusKey, value: status }]);
   };
-  const unwind = () => compensations.unwind((name, round, message) =>
-    act.orders.recordCompensationFailed({ orderId, compensation: name, attempt: round, message }));
+  const unwind = async () => {
+    await compensations.unwind(async (name, round, message) => {
+      upsertSearchAttributes([{ key: CompensationFailingKey, value: true }]);
+      await act.orders.recordCompensationFailed({ orderId, compensation: name, attempt: round, message });
+    });
+    if (compensations.recovered) upsertSearchAttributes([{ key: CompensationFailingKey, value: false }]);
+  };
   const finish = (): OrderSagaResult => ({ orderId, status, reason, compensationsRun: [...compensations.ran] });
 
   const rejectWith = async (why: RejectionReason) => {
