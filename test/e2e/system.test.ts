@@ -44,7 +44,7 @@ function stopSystem(child: ChildProcess): Promise<number | null> {
   });
 }
 
-async function json(res: Response) {
+async function json(res: Response): Promise<{ status: number; body: any }> {
   const body = await res.json();
   return { status: res.status, body };
 }
