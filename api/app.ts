@@ -11,6 +11,9 @@ import { authRouter } from './routes/auth.routes';
 import { productsRouter } from './routes/products.routes';
 import { ordersRouter } from './routes/orders.routes';
 import { healthRouter } from './routes/health.routes';
+import { buildOpenApiDocument, renderDocsPage } from './openapi';
+
+const API_VERSION = '1.0.0';
 
 export interface AppDeps { prisma: PrismaClient; temporal: Client; config: Config; logger: Logger }
 
@@ -66,6 +69,11 @@ export function createApp(deps: AppDeps): express.Express {
     }
     next();
   });
+
+  const openApi = buildOpenApiDocument(API_VERSION);
+  const docsPage = renderDocsPage(openApi);
+  app.get('/openapi.json', (_req, res) => void res.json(openApi));
+  app.get('/docs', (_req, res) => void res.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'").type('html').send(docsPage));
 
   app.use(healthRouter(deps));
   app.use(authRouter(deps));

@@ -1,0 +1,37 @@
+// The OpenAPI document describes every endpoint of shared/API.md and the docs page renders it.
+import { startTestStack, type TestStack } from '../test/harness';
+
+let stack: TestStack;
+beforeAll(async () => { stack = await startTestStack({ api: true, contexts: [] }); });
+afterAll(async () => { await stack?.stop(); });
+
+const CONTRACT = [
+  'get /health/live', 'get /health/ready', 'post /auth/register', 'post /auth/token', 'get /customers/me',
+  'get /products', 'get /products/{id}', 'post /products', 'post /products/{id}/stock',
+  'post /orders', 'get /orders/{id}', 'get /orders', 'post /orders/{id}/cancel', 'post /orders/{id}/dispatch', 'get /orders/{id}/events',
+];
+
+describe('GET /openapi.json', () => {
+  it('when fetched, then it is OpenAPI 3.1 listing every endpoint of the contract with its error codes', async () => {
+    const res = await fetch(`${stack.baseUrl}/openapi.json`);
+    expect(res.status).toBe(200);
+    const doc = await res.json() as any;
+    expect(doc.openapi).toBe('3.1.0');
+    const operations = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops as object).map((m) => `${m} ${path}`));
+    expect(operations).toEqual(expect.arrayContaining(CONTRACT));
+    expect(doc.paths['/orders'].post.responses['422'].description).toContain('UNKNOWN_PRODUCT');
+    const body = doc.paths['/orders'].post.requestBody.content['application/json'].schema;
+    expect(body.properties.items).toMatchObject({ minItems: 1, maxItems: 50 });
+    expect(body.properties.items.items.properties.quantity).toMatchObject({ type: 'integer', minimum: 1, maximum: 1000 });
+    expect(body.properties.shippingAddress.properties.country.enum).toContain('US');
+  });
+
+  it('when /docs is opened, then a self-contained HTML page lists the endpoints', async () => {
+    const res = await fetch(`${stack.baseUrl}/docs`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/html');
+    const html = await res.text();
+    expect(html).toContain('/orders/{id}/events');
+    expect(html).not.toMatch(/<script/);
+  });
+});

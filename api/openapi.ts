@@ -1,0 +1,86 @@
+// The OpenAPI 3.1 document, generated from the same zod schemas that validate requests, plus a
+// small self-contained HTML reference at /docs (no CDN: it must work offline).
+import { z } from 'zod';
+import * as s from './schemas';
+import { ISO_COUNTRIES } from './iso-countries';
+
+const toSchema = (schema: z.ZodType) => {
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  return rest;
+};
+
+const problem = z.object({
+  type: z.string(), title: z.string(), status: z.number().int(), detail: z.string(), code: z.string(),
+  errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+});
+const product = z.object({ productId: z.string(), sku: z.string(), name: z.string(), priceCents: z.number().int(), stockAvailable: z.number().int() });
+const timelineEntry = z.object({ sequence: z.number().int(), type: z.string(), at: z.string(), data: z.record(z.string(), z.unknown()) });
+const orderLine = z.object({ productId: z.string(), sku: z.string(), name: z.string(), quantity: z.number().int(), unitPriceCents: z.number().int(), lineTotalCents: z.number().int() });
+const orderSummary = z.object({
+  orderId: z.string(), customerId: z.string(), status: z.enum(s.ORDER_STATUS_VALUES), items: z.array(orderLine), totalCents: z.number().int(),
+  shippingAddress: s.shippingAddress, rejectionReason: z.string().nullable(), cancellationReason: z.string().nullable(),
+  createdAt: z.string(), updatedAt: z.string(), version: z.number().int(),
+});
+const order = orderSummary.extend({ timeline: z.array(timelineEntry) });
+const customer = z.object({ customerId: z.string(), email: z.string(), name: z.string(), creditLimitCents: z.number().int() });
+
+const json = (schema: z.ZodType) => ({ 'application/json': { schema: toSchema(schema) } });
+const problemResponse = (description: string) => ({ description, content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } });
+const ok = (status: number, description: string, schema?: z.ZodType) => ({ [status]: { description, ...(schema ? { content: json(schema) } : {}) } });
+const errors = (...codes: [number, string][]) => Object.fromEntries(codes.map(([status, what]) => [status, problemResponse(what)]));
+const secured = [{ bearer: [] }];
+const idParam = (name: string) => ({ name, in: 'path', required: true, schema: { type: 'string' } });
+const queryParams = (schema: z.ZodObject) => Object.entries(schema.shape).map(([name, field]) => ({ name, in: 'query', required: false, schema: toSchema(field as z.ZodType) }));
+const auth = errors([401, 'UNAUTHENTICATED'], [403, 'FORBIDDEN']);
+
+export function buildOpenApiDocument(version: string) {
+  const placeOrder = toSchema(s.placeOrderBody) as { properties: { shippingAddress: { properties: Record<string, unknown> } } };
+  placeOrder.properties.shippingAddress.properties.country = { type: 'string', enum: [...ISO_COUNTRIES].sort() };
+  return {
+    openapi: '3.1.0',
+    info: { title: 'Saga Orders API', version, description: 'Orders placed here run as a durable Temporal saga: stock → credit → payment → shipment, with compensations. Errors are RFC 9457 problem+json with a stable `code`.' },
+    servers: [{ url: '/' }],
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      schemas: { Problem: toSchema(problem), Order: toSchema(order), Product: toSchema(product) },
+    },
+    paths: {
+      '/health/live': { get: { summary: 'Liveness', responses: ok(200, 'the process runs') } },
+      '/health/ready': { get: { summary: 'Readiness (Postgres and Temporal)', responses: { ...ok(200, 'ready'), 503: { description: 'a dependency is down' } } } },
+      '/auth/register': { post: { summary: 'Register a customer', requestBody: { required: true, content: json(s.registerBody) }, responses: { ...ok(201, 'registered', customer), ...errors([400, 'VALIDATION_FAILED'], [409, 'EMAIL_TAKEN'], [413, 'PAYLOAD_TOO_LARGE']) } } },
+      '/auth/token': { post: { summary: 'Issue an access token', requestBody: { required: true, content: json(s.tokenBody) }, responses: { ...ok(200, 'token', z.object({ accessToken: z.string(), tokenType: z.literal('Bearer'), expiresIn: z.number().int() })), ...errors([400, 'VALIDATION_FAILED'], [401, 'INVALID_CREDENTIALS'], [429, 'RATE_LIMITED']) } } },
+      '/customers/me': { get: { summary: 'The caller', security: secured, responses: { ...ok(200, 'the customer', customer.extend({ creditAvailableCents: z.number().int() })), ...errors([401, 'UNAUTHENTICATED']) } } },
+      '/products': {
+        get: { summary: 'Catalog, newest first', parameters: queryParams(s.pageQuery), responses: { ...ok(200, 'a page', z.object({ items: z.array(product), nextCursor: z.string().nullable() })), ...errors([400, 'VALIDATION_FAILED']) } },
+        post: { summary: 'Add a product (admin)', security: secured, requestBody: { required: true, content: json(s.createProductBody) }, responses: { ...ok(201, 'created', product), ...auth, ...errors([400, 'VALIDATION_FAILED'], [409, 'SKU_TAKEN']) } },
+      },
+      '/products/{id}': { get: { summary: 'One product', parameters: [idParam('id')], responses: { ...ok(200, 'the product', product), ...errors([404, 'PRODUCT_NOT_FOUND']) } } },
+      '/products/{id}/stock': { post: { summary: 'Adjust stock on hand (admin)', security: secured, parameters: [idParam('id')], requestBody: { required: true, content: json(s.stockAdjustmentBody) }, responses: { ...ok(200, 'adjusted', product), ...auth, ...errors([400, 'VALIDATION_FAILED'], [404, 'PRODUCT_NOT_FOUND'], [409, 'INSUFFICIENT_STOCK']) } } },
+      '/orders': {
+        post: {
+          summary: 'Place an order (starts the saga)', security: secured,
+          parameters: [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', minLength: 1, maxLength: 255 } }],
+          requestBody: { required: true, content: { 'application/json': { schema: placeOrder } } },
+          responses: { ...ok(202, 'accepted; the saga runs', order), ...ok(200, 'a repeat of an Idempotency-Key: the first answer', order), ...auth, ...errors([400, 'VALIDATION_FAILED'], [422, 'UNKNOWN_PRODUCT or IDEMPOTENCY_KEY_REUSED']) },
+        },
+        get: { summary: 'List orders (own; admin: all or ?customerId=)', security: secured, parameters: queryParams(s.orderListQuery), responses: { ...ok(200, 'a page', z.object({ items: z.array(orderSummary), nextCursor: z.string().nullable() })), ...auth, ...errors([400, 'VALIDATION_FAILED']) } },
+      },
+      '/orders/{id}': { get: { summary: 'One order with its timeline', security: secured, parameters: [idParam('id')], responses: { ...ok(200, 'the order', order), ...auth, ...errors([404, 'ORDER_NOT_FOUND']) } } },
+      '/orders/{id}/cancel': { post: { summary: 'Cancel (saga compensates)', security: secured, parameters: [idParam('id')], responses: { ...ok(202, 'cancel accepted', z.object({ orderId: z.string(), status: z.literal('CANCEL_PENDING') })), ...auth, ...errors([404, 'ORDER_NOT_FOUND'], [409, 'ORDER_NOT_CANCELLABLE']) } } },
+      '/orders/{id}/dispatch': { post: { summary: 'Ship a waiting order now (admin)', security: secured, parameters: [idParam('id')], responses: { ...ok(202, 'dispatch accepted'), ...auth, ...errors([404, 'ORDER_NOT_FOUND'], [409, 'ORDER_NOT_DISPATCHABLE']) } } },
+      '/orders/{id}/events': { get: { summary: 'Live timeline (Server-Sent Events; resumes with Last-Event-ID)', security: secured, parameters: [idParam('id'), { name: 'Last-Event-ID', in: 'header', required: false, schema: { type: 'string' } }], responses: { 200: { description: 'text/event-stream of timeline entries; closes when the order is final', content: { 'text/event-stream': { schema: { type: 'string' } } } }, ...auth, ...errors([404, 'ORDER_NOT_FOUND']) } } },
+    },
+  };
+}
+
+const escape = (text: string) => text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+
+export function renderDocsPage(doc: ReturnType<typeof buildOpenApiDocument>): string {
+  const rows = Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops as Record<string, { summary: string; security?: unknown; responses: Record<string, { description: string }> }>).map(([method, op]) =>
+    `<tr><td><code>${method.toUpperCase()}</code></td><td><code>${escape(path)}</code></td><td>${escape(op.summary)}${op.security ? ' 🔒' : ''}</td><td>${Object.entries(op.responses).map(([code, r]) => `<div><b>${code}</b> ${escape(r.description)}</div>`).join('')}</td></tr>`));
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escape(doc.info.title)}</title>
+<style>body{font:15px/1.5 system-ui,sans-serif;margin:2rem auto;max-width:70rem;padding:0 1rem}table{border-collapse:collapse;width:100%}td{border-top:1px solid #ddd;padding:.4rem;vertical-align:top}code{background:#f4f4f4;padding:0 .2rem}</style>
+</head><body><h1>${escape(doc.info.title)} <small>${escape(doc.info.version)}</small></h1><p>${escape(doc.info.description)}</p>
+<p>Machine-readable: <a href="/openapi.json">/openapi.json</a> (OpenAPI 3.1). 🔒 = <code>Authorization: Bearer &lt;JWT&gt;</code> from <code>POST /auth/token</code>.</p>
+<table><thead><tr><th>Method</th><th>Path</th><th>What</th><th>Responses</th></tr></thead><tbody>${rows.join('\n')}</tbody></table></body></html>`;
+}
