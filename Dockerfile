@@ -1,6 +1,11 @@
 # One image for every process of Saga Orders: the API (default), each worker
-# (`npx tsx workers/<context>.worker.ts`) and the migration job (`npx tsx scripts/migrate.ts`).
-# TypeScript runs through tsx, as in development, so there is no separate compile step to drift.
+# (`node --import tsx workers/<context>.worker.ts`) and the migration job
+# (`node --import tsx scripts/migrate.ts`). TypeScript runs through tsx, as in development, so there
+# is no separate compile step to drift.
+#
+# Why `node --import tsx` and not `npx tsx`: npx runs `sh -c tsx …`, which runs node, and a SIGTERM
+# to npx does not reach node (measured with npm 11: npx exits, the worker is orphaned and never
+# drains). Here node is the only process, so `docker stop` starts the worker's graceful shutdown.
 
 # ── build: all dependencies, the Prisma client, then drop what only the build needed ──────────────
 FROM node:20-bookworm-slim AS build
@@ -28,12 +33,11 @@ WORKDIR /app
 # NODE_ENV=production makes platform/config refuse the published development secrets, so a
 # container started without JWT_SECRET / ADMIN_PASSWORD fails at boot instead of running insecurely.
 ENV NODE_ENV=production \
-    NPM_CONFIG_UPDATE_NOTIFIER=false \
-    NPM_CONFIG_FUND=false
+    NPM_CONFIG_UPDATE_NOTIFIER=false
 COPY --from=build /app/node_modules ./node_modules
 COPY . .
 COPY --from=build /app/generated ./generated
-# Code stays root-owned and read-only for the process; tsx's cache goes to /tmp, npm's to $HOME.
+# Code stays root-owned and read-only for the process (tsx keeps its cache in /tmp).
 USER node
 EXPOSE 3000
-CMD ["npx", "tsx", "api/server.ts"]
+CMD ["node", "--import", "tsx", "api/server.ts"]
