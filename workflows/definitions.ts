@@ -2,7 +2,7 @@
 // Safe to import from the API: it only uses @temporalio/workflow's message definitions.
 import { defineQuery, defineUpdate, defineSignal } from '@temporalio/workflow';
 import { defineSearchAttributeKey } from '@temporalio/common';
-import type { OrderLine, OrderStatus } from '../domain/orders/order';
+import type { OrderLine, OrderLineInput, OrderStatus } from '../domain/orders/order';
 import type { ShippingAddress } from '../domain/shipment/shipment';
 
 export const ORDER_TASK_QUEUE = 'orders';
@@ -50,5 +50,14 @@ export const statusQuery = defineQuery<OrderSagaState>('status');
 export const cancelUpdate = defineUpdate<{ orderId: string; status: 'CANCEL_PENDING' }>('cancel');
 /** Warehouse dispatch; refused unless the order is PAID and waiting for dispatch. */
 export const dispatchUpdate = defineUpdate<{ orderId: string; status: OrderStatus }>('dispatch');
+export interface ReviseRequest {
+  /** The new lines, priced by the API from the catalog. */
+  lines: OrderLineInput[];
+  totalCents: number;
+  orderMinimumCents: number;
+}
+/** Customer revise; refused (→ 409) unless the order is APPROVED/PAID, before dispatch, with no other lock. */
+export const reviseUpdate = defineUpdate<{ orderId: string; status: 'REVISION_PENDING' }, [ReviseRequest]>('revise');
+
 /** Fire-and-forget dispatch for operators (e.g. from the Web UI's signal form). */
 export const dispatchSignal = defineSignal('dispatchNow');

@@ -11,9 +11,10 @@ import { canCancel } from '../domain/orders/order';
 import type { OrderCommand } from '../activities/orders/order.activities';
 import { sagaActivities, compensationActivities } from './activities';
 import { CompensationStack } from './compensations';
+import { reviseOrderSaga } from './revise-order.saga';
 import {
-  cancelUpdate, CompensationFailingKey, CustomerIdKey, dispatchSignal, dispatchUpdate, OrderStatusKey, OrderTotalCentsKey, statusQuery,
-  type OrderSagaResult, type PlaceOrderInput, type SagaStep,
+  cancelUpdate, CompensationFailingKey, CustomerIdKey, dispatchSignal, dispatchUpdate, OrderStatusKey, OrderTotalCentsKey, reviseUpdate,
+  statusQuery, type OrderSagaResult, type PlaceOrderInput, type ReviseRequest, type SagaStep,
 } from './definitions';
 
 /** The failure type (business code) of a non-retryable activity decline, if it is one. */
@@ -35,6 +36,13 @@ export async function placeOrderSaga(input: PlaceOrderInput): Promise<OrderSagaR
   let cancelRequested = false;
   let dispatchRequested = false;
   let dispatching = false;
+  // Revise: a request waits here until the order is PAID and waiting; while one is pending or
+  // running, the order is locked (REVISION_PENDING): no cancel, dispatch or second revision.
+  let pendingRevision: ReviseRequest | null = null;
+  let revising = false;
+  let revisions = 0;
+  let currentItems = input.items;
+  const locked = () => pendingRevision !== null || revising;
 
   setHandler(statusQuery, () => ({
     orderId, status, completedSteps: [...completedSteps], compensationsRun: [...compensations.ran],
@@ -45,7 +53,7 @@ export async function placeOrderSaga(input: PlaceOrderInput): Promise<OrderSagaR
     return { orderId, status: 'CANCEL_PENDING' as const };
   }, {
     validator: () => {
-      if (!canCancel(status) || cancelRequested || dispatching) {
+      if (!canCancel(status) || cancelRequested || dispatchRequested || dispatching || locked()) {
         throw ApplicationFailure.nonRetryable(`order ${orderId} is ${status} and cannot be cancelled`, 'ORDER_NOT_CANCELLABLE');
       }
     },
@@ -56,22 +64,34 @@ export async function placeOrderSaga(input: PlaceOrderInput): Promise<OrderSagaR
     return { orderId, status };
   }, {
     validator: () => {
-      if (status !== 'PAID' || cancelRequested || dispatching || dispatchRequested) {
+      if (status !== 'PAID' || cancelRequested || dispatching || dispatchRequested || locked()) {
         throw ApplicationFailure.nonRetryable(`order ${orderId} is not waiting for dispatch`, 'ORDER_NOT_DISPATCHABLE');
       }
     },
   });
-  setHandler(dispatchSignal, () => { if (status === 'PAID' && !dispatching) acceptDispatch(); });
+  setHandler(dispatchSignal, () => { if (status === 'PAID' && !dispatching && !locked()) acceptDispatch(); });
+  setHandler(reviseUpdate, (request) => {
+    pendingRevision = request;
+    return { orderId, status: 'REVISION_PENDING' as const };
+  }, {
+    validator: (_request: ReviseRequest) => {
+      if ((status !== 'APPROVED' && status !== 'PAID') || cancelRequested || dispatching || dispatchRequested || locked()) {
+        throw ApplicationFailure.nonRetryable(`order ${orderId} is ${status} and cannot be revised now`, 'ORDER_NOT_REVISABLE');
+      }
+    },
+  });
 
   const transition = async (step: string, command: OrderCommand) => {
     status = await act.orders.transitionOrder({ orderId, step, command });
     upsertSearchAttributes([{ key: OrderStatusKey, value: status }]);
+    return status;
+  };
+  const onCompensationFailure = async (name: string, round: number, message: string) => {
+    upsertSearchAttributes([{ key: CompensationFailingKey, value: true }]);
+    await act.orders.recordCompensationFailed({ orderId, compensation: name, attempt: round, message });
   };
   const unwind = async () => {
-    await compensations.unwind(async (name, round, message) => {
-      upsertSearchAttributes([{ key: CompensationFailingKey, value: true }]);
-      await act.orders.recordCompensationFailed({ orderId, compensation: name, attempt: round, message });
-    });
+    await compensations.unwind(onCompensationFailure);
     if (compensations.recovered) upsertSearchAttributes([{ key: CompensationFailingKey, value: false }]);
   };
   const finish = (): OrderSagaResult => ({ orderId, status, reason, compensationsRun: [...compensations.ran] });
@@ -134,7 +154,24 @@ export async function placeOrderSaga(input: PlaceOrderInput): Promise<OrderSagaR
     await transition('paid', { type: 'markPaid' });
 
     // Durable wait: the timer lives in Temporal, so it survives worker and server restarts.
-    await condition(() => dispatchRequested || cancelRequested, input.dispatchDelayMs);
+    // Revisions run here; they do not move the dispatch time.
+    const dispatchAt = Date.now() + input.dispatchDelayMs;
+    for (;;) {
+      const remaining = dispatchAt - Date.now();
+      if (pendingRevision === null && remaining > 0) await condition(() => dispatchRequested || cancelRequested || pendingRevision !== null, remaining);
+      if (pendingRevision === null) break;
+      const request: ReviseRequest = pendingRevision;
+      revising = true;
+      pendingRevision = null;
+      const outcome = await reviseOrderSaga({
+        orderId, revision: ++revisions, currentItems, paymentToken: input.paymentToken, act, undo, transition, declineCode, onCompensationFailure,
+      }, request);
+      revising = false;
+      if (outcome.revised) {
+        currentItems = outcome.items;
+        upsertSearchAttributes([{ key: OrderTotalCentsKey, value: outcome.totalCents }]);
+      }
+    }
     if (cancelRequested) return await cancelOnRequest();
     dispatching = true;
     if (dispatchRequested) await transition('request-dispatch', { type: 'requestDispatch' });

@@ -3,7 +3,7 @@
 import type { PrismaClient, Tx } from '../../platform/prisma';
 import * as credit from '../../domain/credit/credit-line';
 import type { DomainEvent } from '../../domain/shared/domain-event';
-import { appendEvents, inTransaction, VersionConflict } from '../shared/transaction';
+import { appendEvents, inTransaction, stepAlreadyDone, VersionConflict } from '../shared/transaction';
 import { declining } from '../shared/business-failure';
 
 export async function loadCreditLine(tx: Tx, customerId: string): Promise<credit.CreditLine> {
@@ -48,6 +48,24 @@ export function createCreditActivities(deps: { prisma: PrismaClient }) {
           await saveCreditLine(tx, creditLine, line.version);
           await tx.creditReservation.create({ data: { orderId, customerId, amountCents, state: 'RESERVED' } });
           await appendEvents(tx, { orderId, context: 'credit', aggregateId: customerId }, events);
+        }),
+      );
+    },
+
+    /** A revision's credit delta: hold more (CREDIT_LIMIT_EXCEEDED declines) or free some. Once per step key. */
+    async adjustCredit(request: { orderId: string; stepKey: string; deltaCents: number }): Promise<void> {
+      const { orderId, stepKey, deltaCents } = request;
+      if (deltaCents === 0) return;
+      await declining(['CREDIT_LIMIT_EXCEEDED'], () =>
+        inTransaction(prisma, async (tx) => {
+          if (await stepAlreadyDone(tx, stepKey)) return;
+          const held = await tx.creditReservation.findUnique({ where: { orderId } });
+          if (!held || held.state !== 'RESERVED') throw new Error(`order ${orderId} holds no credit to adjust`);
+          const line = await loadCreditLine(tx, held.customerId);
+          const change = deltaCents > 0 ? credit.reserveCredit(line, deltaCents, orderId) : credit.releaseCredit(line, -deltaCents, orderId);
+          await saveCreditLine(tx, change.creditLine, line.version);
+          await tx.creditReservation.update({ where: { orderId }, data: { amountCents: held.amountCents + deltaCents, updatedAt: new Date() } });
+          await appendEvents(tx, { orderId, context: 'credit', aggregateId: held.customerId, stepKey }, change.events);
         }),
       );
     },

@@ -4,6 +4,7 @@ import * as orders from '../../domain/orders/order';
 import type { PlaceOrderInput } from '../../workflows/definitions';
 import { appendEvents, inTransaction, stepAlreadyDone } from '../shared/transaction';
 import { loadOrder, saveOrder } from './order.repository';
+import { finalOnDomainError } from '../shared/business-failure';
 
 export type OrderCommand =
   | { type: 'approve' }
@@ -12,7 +13,10 @@ export type OrderCommand =
   | { type: 'requestDispatch' }
   | { type: 'markShipped' }
   | { type: 'requestCancel' }
-  | { type: 'cancel'; reason: orders.CancellationReason };
+  | { type: 'cancel'; reason: orders.CancellationReason }
+  | { type: 'requestRevision'; lines: orders.OrderLineInput[]; orderMinimumCents: number }
+  | { type: 'reviseOrder'; lines: orders.OrderLineInput[] }
+  | { type: 'rejectRevision'; reason: orders.RevisionRejectionReason };
 
 function apply(order: orders.Order, command: OrderCommand): orders.OrderChange {
   switch (command.type) {
@@ -23,6 +27,9 @@ function apply(order: orders.Order, command: OrderCommand): orders.OrderChange {
     case 'markShipped': return orders.markShipped(order);
     case 'requestCancel': return orders.requestCancel(order);
     case 'cancel': return orders.cancel(order, command.reason);
+    case 'requestRevision': return orders.requestRevision(order, command.lines, command.orderMinimumCents);
+    case 'reviseOrder': return orders.reviseOrder(order, command.lines);
+    case 'rejectRevision': return orders.rejectRevision(order, command.reason);
   }
 }
 
@@ -43,7 +50,7 @@ export function createOrderActivities(deps: { prisma: PrismaClient }) {
     /** Applies one Order transition once per step key; returns the resulting status. */
     async transitionOrder(request: { orderId: string; step: string; command: OrderCommand }): Promise<orders.OrderStatus> {
       const stepKey = `${request.orderId}:${request.step}`;
-      return inTransaction(prisma, async (tx) => {
+      return finalOnDomainError(() => inTransaction(prisma, async (tx) => {
         const current = await loadOrder(tx, request.orderId);
         if (await stepAlreadyDone(tx, stepKey)) return current.status;
         const { order, events } = apply(current, request.command);
@@ -51,7 +58,7 @@ export function createOrderActivities(deps: { prisma: PrismaClient }) {
         await saveOrder(tx, order, current.version, now);
         await appendEvents(tx, source(order.id, stepKey), events, now);
         return order.status;
-      });
+      }));
     },
 
     /** Makes a compensation that keeps failing visible on the order's timeline. */

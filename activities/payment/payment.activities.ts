@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { PrismaClient } from '../../platform/prisma';
 import * as payments from '../../domain/payment/payment';
-import { appendEvents, inTransaction, VersionConflict } from '../shared/transaction';
+import { appendEvents, inTransaction, stepAlreadyDone, VersionConflict } from '../shared/transaction';
 import { businessFailure } from '../shared/business-failure';
 
 type PaymentRow = NonNullable<Awaited<ReturnType<PrismaClient['payment']['findUnique']>>>;
@@ -40,6 +40,40 @@ export function createPaymentActivities(deps: { prisma: PrismaClient; provider: 
       });
       if (result.outcome === 'declined') throw declined();
       return { chargeId: result.chargeId };
+    },
+
+    /**
+     * A revision's payment delta: charge the difference (PAYMENT_DECLINED declines the revision) or
+     * refund part. The provider call carries the step key, so a retry never charges twice.
+     */
+    async adjustPayment(request: { orderId: string; stepKey: string; deltaCents: number; token: string }): Promise<void> {
+      const { orderId, stepKey, deltaCents, token } = request;
+      if (deltaCents === 0) return;
+      if (await prisma.$transaction((tx) => stepAlreadyDone(tx, stepKey))) return;
+      const before = toPayment(await prisma.payment.findUniqueOrThrow({ where: { orderId } }));
+      let declinedMessage: string | null = null;
+      if (deltaCents > 0) {
+        const result = await provider.charge({ idempotencyKey: stepKey, amountCents: deltaCents, token });
+        if (result.outcome === 'declined') declinedMessage = result.message;
+      } else {
+        await provider.refund({ idempotencyKey: stepKey, chargeId: before.providerChargeId!, amountCents: -deltaCents });
+      }
+      await inTransaction(prisma, async (tx) => {
+        if (await stepAlreadyDone(tx, stepKey)) return;
+        const fresh = toPayment(await tx.payment.findUniqueOrThrow({ where: { orderId } }));
+        if (declinedMessage !== null) {
+          await appendEvents(tx, { orderId, context: 'payment', aggregateId: fresh.id, stepKey }, [{ type: 'PaymentDeclined', data: { amountCents: deltaCents, message: declinedMessage, additional: true } }]);
+          return;
+        }
+        const { payment: next, events } = deltaCents > 0 ? payments.chargeMore(fresh, deltaCents) : payments.refund(fresh, -deltaCents);
+        const { count } = await tx.payment.updateMany({
+          where: { id: fresh.id, version: fresh.version },
+          data: { amountCents: next.amountCents, refundedCents: next.refundedCents, status: next.status, version: fresh.version + 1 },
+        });
+        if (count !== 1) throw new VersionConflict(`payment ${fresh.id}`);
+        await appendEvents(tx, { orderId, context: 'payment', aggregateId: fresh.id, stepKey }, events);
+      });
+      if (declinedMessage !== null) throw declined();
     },
 
     /** Compensation: refunds what is still charged; nothing charged → nothing to do. */

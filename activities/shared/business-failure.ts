@@ -16,3 +16,13 @@ export async function declining<T>(codes: readonly string[], work: () => Promise
     throw error;
   }
 }
+
+/** Runs domain code whose refusals are final (an illegal transition stays illegal on retry). */
+export async function finalOnDomainError<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof DomainError) throw businessFailure(error.code, error.message);
+    throw error;
+  }
+}

@@ -4,7 +4,7 @@
 import type { PrismaClient, Tx } from '../../platform/prisma';
 import * as stock from '../../domain/stock/product';
 import type { DomainEvent } from '../../domain/shared/domain-event';
-import { appendEvents, inTransaction, VersionConflict } from '../shared/transaction';
+import { appendEvents, inTransaction, stepAlreadyDone, VersionConflict } from '../shared/transaction';
 import { declining } from '../shared/business-failure';
 
 export interface StockLine { productId: string; quantity: number }
@@ -60,6 +60,39 @@ export function createStockActivities(deps: { prisma: PrismaClient }) {
             await tx.stockReservation.create({ data: { orderId, productId: line.productId, quantity: line.quantity, state: 'RESERVED' } });
             await appendEvents(tx, { orderId, context: 'stock', aggregateId: product.id }, events);
           }
+        }),
+      );
+    },
+
+    /**
+     * A revision's stock delta: reserve more of some products (all or nothing: OUT_OF_STOCK declines
+     * the whole revision) and give back some of others. Once per step key; the undo is the same call
+     * with negated deltas and its own key.
+     */
+    async adjustReservation(request: { orderId: string; stepKey: string; deltas: { productId: string; quantityDelta: number }[] }): Promise<void> {
+      const { orderId, stepKey } = request;
+      await declining(['OUT_OF_STOCK'], () =>
+        inTransaction(prisma, async (tx) => {
+          if (await stepAlreadyDone(tx, stepKey)) return;
+          const events: DomainEvent[] = [];
+          const deltas = [...request.deltas].sort((a, b) => a.productId.localeCompare(b.productId));
+          for (const { productId, quantityDelta } of deltas) {
+            const line = await tx.stockReservation.findUnique({ where: { orderId_productId: { orderId, productId } } });
+            const held = line?.state === 'RESERVED' ? line.quantity : 0;
+            if (quantityDelta < 0 && held === 0) continue; // nothing of it is held: nothing to give back
+            const product = await loadProduct(tx, productId);
+            const change = quantityDelta > 0 ? stock.reserve(product, quantityDelta, orderId) : stock.release(product, Math.min(-quantityDelta, held), orderId);
+            await saveProduct(tx, change.product, product.version);
+            const quantity = held + (quantityDelta > 0 ? quantityDelta : -Math.min(-quantityDelta, held));
+            const state = quantity > 0 ? 'RESERVED' : 'RELEASED';
+            await tx.stockReservation.upsert({
+              where: { orderId_productId: { orderId, productId } },
+              create: { orderId, productId, quantity, state },
+              update: { quantity, state, updatedAt: new Date() },
+            });
+            events.push(...change.events);
+          }
+          await appendEvents(tx, { orderId, context: 'stock', aggregateId: orderId, stepKey }, events);
         }),
       );
     },

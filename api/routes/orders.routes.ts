@@ -1,17 +1,17 @@
 // /orders: thin handlers — validate, authorize, then start/signal the saga or read the projection.
 import { Router, type Request } from 'express';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { PrismaClient } from '../../platform/prisma';
 import type { Config } from '../../platform/config';
 import { canCancel, type OrderStatus } from '../../domain/orders/order';
-import { cancelUpdate, dispatchUpdate, orderWorkflowId } from '../../workflows/definitions';
+import { cancelUpdate, dispatchUpdate, orderWorkflowId, reviseUpdate, type ReviseRequest } from '../../workflows/definitions';
 import { authenticate } from '../auth';
 import { HttpError, notFound } from '../problem';
 import { parse } from '../validation';
-import { orderListQuery, placeOrderBody } from '../schemas';
+import { orderListQuery, placeOrderBody, reviseOrderBody } from '../schemas';
 import { afterCursor, decodeCursor, encodeCursor, UUID } from '../pagination';
-import { placeOrder } from '../orders/place-order.service';
+import { placeOrder, priceItems } from '../orders/place-order.service';
 import { findOrderView, orderSummary } from '../queries/order-view.query';
 import { streamOrderEvents } from '../orders/order-events.stream';
 
@@ -72,7 +72,8 @@ export function ordersRouter(deps: OrdersRouteDeps): Router {
     const row = await visibleOrder(req);
     const refuse = () => new HttpError(409, 'ORDER_NOT_CANCELLABLE', `order is ${row.status} and cannot be cancelled`);
     if (!canCancel(row.status as OrderStatus)) throw refuse();
-    await updateSaga(temporal, row.id, cancelUpdate, refuse);
+    const cancellable = async () => canCancel((await prisma.order.findUniqueOrThrow({ where: { id: row.id } })).status as OrderStatus);
+    await updateSaga(temporal, row.id, refuse, (h) => h.executeUpdate(cancelUpdate), cancellable);
     res.status(202).json({ orderId: row.id, status: 'CANCEL_PENDING' });
   });
 
@@ -80,22 +81,48 @@ export function ordersRouter(deps: OrdersRouteDeps): Router {
     const row = await visibleOrder(req);
     const refuse = () => new HttpError(409, 'ORDER_NOT_DISPATCHABLE', `order is ${row.status} and not waiting for dispatch`);
     if (row.status !== 'PAID') throw refuse();
-    await updateSaga(temporal, row.id, dispatchUpdate, refuse);
+    const waiting = async () => (await prisma.order.findUniqueOrThrow({ where: { id: row.id } })).status === 'PAID';
+    await updateSaga(temporal, row.id, refuse, (h) => h.executeUpdate(dispatchUpdate), waiting);
     res.status(202).json({ orderId: row.id, status: row.status });
+  });
+
+  router.post('/:id/revise', authenticate(config, 'customer'), async (req, res) => {
+    const row = await visibleOrder(req);
+    const { items } = parse(reviseOrderBody, req.body);
+    const refuse = () => new HttpError(409, 'ORDER_NOT_REVISABLE', `order is ${row.status} and cannot be revised`);
+    if (row.status !== 'APPROVED' && row.status !== 'PAID') throw refuse();
+    const priced = await priceItems(prisma, items);
+    if (priced.totalCents < config.ORDER_MINIMUM_CENTS) {
+      throw new HttpError(422, 'ORDER_MINIMUM_NOT_MET', `the revised total ${priced.totalCents} is under the order minimum of ${config.ORDER_MINIMUM_CENTS} cents`);
+    }
+    const request: ReviseRequest = {
+      lines: priced.items.map(({ productId, sku, name, quantity, unitPriceCents }) => ({ productId, sku, name, quantity, unitPriceCents })),
+      totalCents: priced.totalCents,
+      orderMinimumCents: config.ORDER_MINIMUM_CENTS,
+    };
+    await updateSaga(temporal, row.id, refuse, (h) => h.executeUpdate(reviseUpdate, { args: [request] }));
+    res.status(202).json({ orderId: row.id, status: 'REVISION_PENDING' });
   });
 
   return router;
 }
 
-/** Sends an update to the order's saga; the workflow's validator refusal becomes the given 409. */
-async function updateSaga(temporal: Client, orderId: string, update: typeof cancelUpdate | typeof dispatchUpdate, refuse: () => HttpError): Promise<void> {
-  try {
-    await temporal.workflow.getHandle(orderWorkflowId(orderId)).executeUpdate(update);
-  } catch (error) {
-    if (error instanceof WorkflowNotFoundError) throw refuse();
-    if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) throw refuse();
-    if (isFinalWorkflowError(error)) throw refuse();
-    throw error;
+/**
+ * Sends an update to the order's saga; the workflow's validator refusal becomes the given 409.
+ * The projection can run a moment ahead of the workflow (a step has committed, the workflow has not
+ * yet seen its result), so a refusal while the projection still allows the command is retried briefly.
+ */
+async function updateSaga(temporal: Client, orderId: string, refuse: () => HttpError, send: (handle: WorkflowHandle) => Promise<unknown>, stillAllowed: () => Promise<boolean> = async () => false): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await send(temporal.workflow.getHandle(orderWorkflowId(orderId)));
+      return;
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError || isFinalWorkflowError(error)) throw refuse();
+      if (!(error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure)) throw error;
+      if (attempt >= 20 || !(await stillAllowed())) throw refuse();
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
 }
 

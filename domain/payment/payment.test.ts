@@ -1,5 +1,5 @@
 import { codeOf } from '../shared/shared.builders';
-import { chargeDeclined, chargeSucceeded, refund, refundableCents } from './payment';
+import { chargeDeclined, chargeMore, chargeSucceeded, refund, refundableCents } from './payment';
 import { aPayment } from './payment.builders';
 
 const badAmounts = [-1, 0.5, Number.NaN, '100' as unknown as number];
@@ -78,5 +78,22 @@ describe('refund', () => {
 
   it.each(badAmounts)('when the amount is %p, then it throws VALIDATION_FAILED', (amountCents) => {
     expect(codeOf(() => refund(aPayment(), amountCents))).toBe('VALIDATION_FAILED');
+  });
+});
+
+describe('chargeMore', () => {
+  it('when a revision raises the total, then the charged amount grows and PaymentCharged (additional) is produced', () => {
+    const { payment, events } = chargeMore(aPayment({ amountCents: 1000, refundedCents: 0, status: 'CHARGED' }), 500);
+    expect(payment).toMatchObject({ amountCents: 1500, refundedCents: 0, status: 'CHARGED' });
+    expect(events).toEqual([{ type: 'PaymentCharged', data: { amountCents: 500, additional: true } }]);
+  });
+
+  it('when the payment was partially refunded, then it stays partially refunded', () => {
+    const { payment } = chargeMore(aPayment({ amountCents: 1000, refundedCents: 200, status: 'PARTIALLY_REFUNDED' }), 300);
+    expect(payment).toMatchObject({ amountCents: 1300, refundedCents: 200, status: 'PARTIALLY_REFUNDED' });
+  });
+
+  it.each(['DECLINED', 'REFUNDED'] as const)('when the payment is %s, then it throws ILLEGAL_TRANSITION', (status) => {
+    expect(codeOf(() => chargeMore(aPayment({ status, refundedCents: status === 'REFUNDED' ? 1000 : 0, amountCents: 1000 }), 100))).toBe('ILLEGAL_TRANSITION');
   });
 });

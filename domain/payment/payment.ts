@@ -59,6 +59,26 @@ export function chargeDeclined(input: { id: string; orderId: string; amountCents
   return { payment, events: [{ type: 'PaymentDeclined', data }] };
 }
 
+/**
+ * A revision that raises the total charges the difference on top of the original charge; the
+ * payment's charged amount grows, so a later full refund gives back everything.
+ */
+export function chargeMore(payment: Payment, amountCents: number): PaymentChange {
+  assertCents(amountCents, 'amountCents');
+  switch (payment.status) {
+    case 'CHARGED':
+    case 'PARTIALLY_REFUNDED': {
+      const charged = payment.amountCents + amountCents;
+      return {
+        payment: { ...payment, amountCents: charged, status: refundStatus(payment.refundedCents, charged) },
+        events: [{ type: 'PaymentCharged', data: { amountCents, additional: true } }],
+      };
+    }
+    default:
+      throw new DomainError('ILLEGAL_TRANSITION', `Cannot charge more on a payment that is ${payment.status}`);
+  }
+}
+
 /** What can still be given back. */
 export function refundableCents(payment: Payment): number {
   return payment.status === 'CHARGED' || payment.status === 'PARTIALLY_REFUNDED'
