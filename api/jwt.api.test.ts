@@ -140,7 +140,7 @@ describe('a stack configured for HS512 with its own issuer and audience', () => 
     const res = await me(token);
 
     expect(res.status).toBe(401);
-    expect((await res.json()).code).toBe('UNAUTHENTICATED');
+    expect(((await res.json()) as { code: string }).code).toBe('UNAUTHENTICATED');
   });
 
   it('when a token with the default issuer and audience is sent, then 401 UNAUTHENTICATED', async () => {

@@ -95,6 +95,22 @@ describe('POST /orders', () => {
     expect(order.timeline.map((e: { sequence: number }) => e.sequence)).toEqual(order.timeline.map((_: unknown, i: number) => i + 1));
   });
 
+  it('when the order is read while its saga runs, then every representation is consistent with its timeline', async () => {
+    const { productId, token } = await shopper(fast);
+    const orderId = await placed(fast, token, orderBody(productId));
+    const lastStatusEvent: Record<string, string> = { APPROVED: 'OrderApproved', PAID: 'OrderPaid', SHIPPED: 'OrderShipped' };
+    const inconsistent: string[] = [];
+
+    for (let status = ''; status !== 'SHIPPED';) {
+      const order = (await getOrder(fast, token, orderId)).body;
+      status = order.status;
+      const expected = lastStatusEvent[status];
+      if (expected && !types(order).includes(expected)) inconsistent.push(`${status} without ${expected}: ${types(order).join(',')}`);
+    }
+
+    expect(inconsistent).toEqual([]);
+  });
+
   it('when the payment token is tok_decline, then the order ends REJECTED / PAYMENT_DECLINED', async () => {
     const { productId, token } = await shopper(fast);
     const orderId = await placed(fast, token, orderBody(productId, 1, 'tok_decline'));
@@ -205,22 +221,38 @@ describe('POST /orders with an Idempotency-Key', () => {
     expect(await ordersOf(fast, customerId)).toBe(1);
   });
 
-  it('when 5 identical requests arrive at once, then all get the same order, one 202, and exactly one order and one workflow exist', async () => {
+  /** Every workflow Temporal knows for the customer (visibility lags a little behind the start). */
+  async function workflowIdsOf(customerId: string): Promise<string[]> {
+    const list = async () => {
+      const ids: string[] = [];
+      for await (const wf of fast.temporal.workflow.list({ query: `CustomerId = "${customerId}"` })) ids.push(wf.workflowId);
+      return ids;
+    };
+    await eventually(list, (ids) => ids.length > 0, 10_000);
+    await new Promise((r) => setTimeout(r, 300));
+    return list();
+  }
+
+  it('when 5 identical requests arrive at once, then exactly one order and one workflow exist', async () => {
     const { customerId, productId, token } = await shopper(fast);
+    const key = randomUUID();
+
+    await Promise.all(Array.from({ length: 5 }, () => postOrder(fast, token, orderBody(productId, 1), key)));
+
+    const rows = await fast.prisma.order.findMany({ where: { customerId }, select: { id: true } });
+    expect(rows).toHaveLength(1);
+    expect(await workflowIdsOf(customerId)).toEqual([`order-${rows[0]!.id}`]);
+  });
+
+  it('when 5 identical requests arrive at once, then all answer with the same order: one 202 and four 200', async () => {
+    const { productId, token } = await shopper(fast);
     const key = randomUUID();
 
     const replies = await Promise.all(Array.from({ length: 5 }, () => postOrder(fast, token, orderBody(productId, 1), key)));
 
     expect(replies.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 202]);
     expect(new Set(replies.map((r) => r.body.orderId)).size).toBe(1);
-    expect(await ordersOf(fast, customerId)).toBe(1);
-    const workflowIds = async () => {
-      const ids: string[] = [];
-      for await (const wf of fast.temporal.workflow.list({ query: `CustomerId = "${customerId}"` })) ids.push(wf.workflowId);
-      return ids;
-    };
-    await eventually(workflowIds, (ids) => ids.length > 0, 10_000);
-    expect(await workflowIds()).toEqual([`order-${replies[0]!.body.orderId}`]);
+    expect(replies.every((r) => JSON.stringify(r.body) === JSON.stringify(replies[0]!.body))).toBe(true);
   });
 
   it('when another customer sends the same key, then it gets its own order', async () => {
@@ -432,6 +464,18 @@ describe('POST /orders/:id/dispatch', () => {
     expect(types(order)).toEqual(expect.arrayContaining(['DispatchRequested', 'ShipmentBooked', 'OrderShipped']));
   });
 
+  it('when GET has just shown the order PAID, then an immediate dispatch is accepted (202)', async () => {
+    const { productId, token } = await shopper(slow);
+    const orderId = await placed(slow, token, orderBody(productId));
+    // Poll without pause, and dispatch the moment the client is told the order is PAID.
+    const deadline = Date.now() + 10_000;
+    while ((await getOrder(slow, token, orderId)).body.status !== 'PAID' && Date.now() < deadline);
+
+    const reply = await dispatch(slow, orderId);
+
+    expect({ status: reply.status, code: reply.body.code }).toEqual({ status: 202, code: undefined });
+  });
+
   it('when the order is dispatched twice, then the second dispatch is 409 ORDER_NOT_DISPATCHABLE', async () => {
     const { productId, token } = await shopper(slow);
     const orderId = await placed(slow, token, orderBody(productId));
@@ -482,6 +526,7 @@ describe('GET /orders/:id/events', () => {
     const text = await res.text();
     const messages: SseMessage[] = text.split('\n\n').filter((block) => block.trim() && !block.startsWith(':')).map((block) => {
       const fields = Object.fromEntries(block.split('\n').map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trimStart()]));
+      if (fields.id === undefined || fields.event === undefined || fields.data === undefined) throw new Error(`incomplete SSE block: ${block}`);
       return { id: fields.id, event: fields.event, data: JSON.parse(fields.data) };
     });
     return { res, messages };
@@ -507,11 +552,13 @@ describe('GET /orders/:id/events', () => {
   it('when Last-Event-ID: 3 is sent, then only the entries after 3 are replayed', async () => {
     const { productId, token } = await shopper(fast);
     const orderId = await placed(fast, token, orderBody(productId));
-    const order = await untilStatus(fast, token, orderId, 'SHIPPED');
+    await untilStatus(fast, token, orderId, 'SHIPPED');
 
     const { messages } = await readStream(fast, token, orderId, { 'Last-Event-ID': '3' });
 
+    const order = (await getOrder(fast, token, orderId)).body;
     expect(messages.map((m) => Number(m.id))).toEqual(order.timeline.slice(3).map((e: { sequence: number }) => e.sequence));
+    expect(messages.map((m) => m.data)).toEqual(order.timeline.slice(3));
     expect(messages[0]!.id).toBe('4');
     expect(messages.at(-1)!.event).toBe('OrderShipped');
   });
