@@ -11,7 +11,9 @@ import { authRouter } from './routes/auth.routes';
 import { productsRouter } from './routes/products.routes';
 import { ordersRouter } from './routes/orders.routes';
 import { healthRouter } from './routes/health.routes';
+import { adminRouter } from './routes/admin.routes';
 import { buildOpenApiDocument, renderDocsPage } from './openapi';
+import { createMetrics } from './metrics';
 
 const API_VERSION = '1.0.0';
 
@@ -47,7 +49,8 @@ function requestLog(logger: Logger): RequestHandler {
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      logger.info({ requestId: req.id, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
+      const orderId = res.locals.orderId ?? /^\/orders\/([0-9a-f-]{36})/i.exec(req.path)?.[1];
+      logger.info({ requestId: req.id, ...(orderId ? { orderId, workflowId: `order-${orderId}` } : {}), method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
     });
     next();
   };
@@ -59,7 +62,9 @@ export function createApp(deps: AppDeps): express.Express {
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.set('query parser', 'simple');
-  app.use(requestLog(logger), securityHeaders, cors(config.CORS_ORIGINS));
+  const metrics = createMetrics(deps.prisma);
+  app.use(requestLog(logger), metrics.middleware, securityHeaders, cors(config.CORS_ORIGINS));
+  app.get('/metrics', async (_req, res) => void res.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
   // JSON only; anything else that carries a body is refused, never half-parsed.
   app.use(express.json({ limit: '1mb', strict: true, type: ['application/json', 'application/*+json'] }));
   app.use((req, _res, next) => {
@@ -79,6 +84,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(authRouter(deps));
   app.use('/products', productsRouter(deps));
   app.use('/orders', ordersRouter(deps));
+  app.use(adminRouter(deps));
   app.use(unknownRoute);
   app.use(errorMiddleware(logger));
   return app;

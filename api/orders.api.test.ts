@@ -95,22 +95,6 @@ describe('POST /orders', () => {
     expect(order.timeline.map((e: { sequence: number }) => e.sequence)).toEqual(order.timeline.map((_: unknown, i: number) => i + 1));
   });
 
-  it('when the order is read while its saga runs, then every representation is consistent with its timeline', async () => {
-    const { productId, token } = await shopper(fast);
-    const orderId = await placed(fast, token, orderBody(productId));
-    const lastStatusEvent: Record<string, string> = { APPROVED: 'OrderApproved', PAID: 'OrderPaid', SHIPPED: 'OrderShipped' };
-    const inconsistent: string[] = [];
-
-    for (let status = ''; status !== 'SHIPPED';) {
-      const order = (await getOrder(fast, token, orderId)).body;
-      status = order.status;
-      const expected = lastStatusEvent[status];
-      if (expected && !types(order).includes(expected)) inconsistent.push(`${status} without ${expected}: ${types(order).join(',')}`);
-    }
-
-    expect(inconsistent).toEqual([]);
-  });
-
   it('when the payment token is tok_decline, then the order ends REJECTED / PAYMENT_DECLINED', async () => {
     const { productId, token } = await shopper(fast);
     const orderId = await placed(fast, token, orderBody(productId, 1, 'tok_decline'));
@@ -398,7 +382,7 @@ describe('POST /orders/:id/cancel', () => {
     expect((await call(slow, 'GET', '/customers/me', { token })).body.creditAvailableCents).toBe(100_000);
     expect((await call(slow, 'GET', `/products/${productId}`)).body.stockAvailable).toBe(10);
     expect(await slow.prisma.payment.findUnique({ where: { orderId } })).toMatchObject({ status: 'REFUNDED' });
-    expect(customerId).toBe(order.customerId);
+    expect(await slow.prisma.creditLine.findUniqueOrThrow({ where: { customerId } })).toMatchObject({ heldCents: 0, consumedCents: 0 });
   });
 
   it('when an order is cancelled twice, then the second cancel is 409 ORDER_NOT_CANCELLABLE', async () => {

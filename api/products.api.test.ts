@@ -105,7 +105,7 @@ describe('GET /products', () => {
     expect(whole.seen).toEqual(expect.arrayContaining(ids));
   });
 
-  it('when the cursor of the last page is followed, then the next page is empty or short and ends with nextCursor null', async () => {
+  it('when the catalog is walked to its end, then the last page holds at most limit items and nextCursor null', async () => {
     const { pages } = await walk(100);
     const last = pages.at(-1)!;
 

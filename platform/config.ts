@@ -51,6 +51,8 @@ const schema = z.object({
   WORKER_ACTIVITY_CONCURRENCY: z.coerce.number().int().min(1).default(100),
   WORKER_WORKFLOW_CONCURRENCY: z.coerce.number().int().min(1).default(100),
   WORKER_CACHE_SIZE: z.coerce.number().int().min(0).default(1000),
+  /** host:port for the Temporal SDK's Prometheus exporter of this worker process (unset: off). */
+  WORKER_METRICS_ADDRESS: z.string().regex(/^[\w.-]+:\d+$/, 'host:port').optional(),
   DB_POOL_SIZE: z.coerce.number().int().min(1).default(10),
   TASK_QUEUE_PREFIX: z.string().default(''),
 });

@@ -51,10 +51,30 @@ function ensurePrismaClient() {
   writeFileSync(stamp, hash);
 }
 
+// The Web UI test drives a real Chromium; Playwright's own browser download is not reachable here,
+// Debian's package is. Only for the test command (`--with-browser`).
+function ensureBrowser() {
+  const candidates = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
+  const found = candidates.find((c) => existsSync(c));
+  if (found) return say(`browser: ${found}`);
+  const apt = spawnSync('sh', ['-c', 'command -v apt-get'], { encoding: 'utf8' }).stdout.trim();
+  if (!apt || process.getuid?.() !== 0) {
+    console.warn('[provision] no Chromium found; install Debian\'s `chromium` package for the Web UI test');
+    return;
+  }
+  say('installing chromium (Debian package) for the Web UI test …');
+  const install = () => spawnSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', 'chromium'], { stdio: quiet ? 'ignore' : 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  if (install().status !== 0) {
+    spawnSync('apt-get', ['update', '-q'], { stdio: quiet ? 'ignore' : 'inherit' });
+    if (install().status !== 0) console.warn('[provision] could not install chromium');
+  }
+}
+
 if (!existsSync(path.join(root, 'node_modules'))) {
   console.error('[provision] node_modules is missing: run `npm ci` first');
   process.exit(1);
 }
 ensureTemporal();
 ensurePrismaClient();
+if (process.argv.includes('--with-browser')) ensureBrowser();
 

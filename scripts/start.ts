@@ -79,6 +79,13 @@ async function main(): Promise<void> {
     }
 
     const env = { ...process.env, DATABASE_URL: postgres.url, TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS };
+    let metricsPort = 9464;
+    const workerMetrics: string[] = [];
+    const nextMetricsAddress = () => {
+      const address = `127.0.0.1:${metricsPort++}`;
+      workerMetrics.push(`http://${address}/metrics`);
+      return { WORKER_METRICS_ADDRESS: address };
+    };
     const run = (name: string, file: string, extraEnv: Record<string, string> = {}) => {
       const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, file)], { cwd: root, env: { ...env, ...extraEnv }, stdio: ['ignore', 'inherit', 'inherit'] });
       child.once('exit', (code, signal) => {
@@ -92,8 +99,10 @@ async function main(): Promise<void> {
     const scaled = Object.keys(scale) as Context[];
     const shared = CONTEXTS.filter((c) => !scaled.includes(c));
     step(`workers: ${shared.join(', ')} in one process${scaled.map((c) => `; ${c} ×${scale[c]}`).join('')}`);
-    if (shared.length) run('workers', 'workers/all.worker.ts', { WORKER_CONTEXTS: shared.join(',') });
-    for (const context of scaled) for (let i = 0; i < scale[context]!; i++) run(`${context} worker ${i + 1}`, `workers/${context}.worker.ts`);
+    // Worker metrics ports are only assigned when nothing was configured (tests run several stacks).
+    const metricsEnv = () => (process.env.WORKER_METRICS_ADDRESS || process.env.TASK_QUEUE_PREFIX ? {} : nextMetricsAddress());
+    if (shared.length) run('workers', 'workers/all.worker.ts', { WORKER_CONTEXTS: shared.join(','), ...metricsEnv() });
+    for (const context of scaled) for (let i = 0; i < scale[context]!; i++) run(`${context} worker ${i + 1}`, `workers/${context}.worker.ts`, metricsEnv());
 
     step(`API: starting on port ${config.PORT} …`);
     run('api', 'api/server.ts');
@@ -103,6 +112,7 @@ async function main(): Promise<void> {
   Saga Orders is running (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)
     API          http://localhost:${config.PORT}   (docs: http://localhost:${config.PORT}/docs)
     Temporal UI  ${temporal ? `http://localhost:${config.TEMPORAL_UI_PORT}` : config.TEMPORAL_UI_URL}
+    Metrics      http://localhost:${config.PORT}/metrics${workerMetrics.length ? `  (workers: ${workerMetrics.join(' ')})` : ''}
     Admin login  ${config.ADMIN_EMAIL} / ${config.NODE_ENV === 'production' ? '(ADMIN_PASSWORD)' : config.ADMIN_PASSWORD}
   Press Ctrl-C to stop (data is kept in ${path.relative(root, dataDir)}/).
 `);

@@ -18,15 +18,25 @@ export async function runWorkers(contexts: Context[]): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ level: config.LOG_LEVEL, name: `worker:${contexts.join('+')}` });
   if (!config.DATABASE_URL) throw new Error('DATABASE_URL is required for workers');
+  // Workflow and activity logs arrive here from the SDK with workflowId; every line about an order
+  // also gets its orderId, so one grep finds the whole saga across processes.
+  const withOrder = (meta?: Record<string, unknown>) => {
+    const workflowId = typeof meta?.workflowId === 'string' ? meta.workflowId : undefined;
+    return workflowId?.startsWith('order-') ? { ...meta, orderId: workflowId.slice('order-'.length) } : (meta ?? {});
+  };
+  const write = (level: 'trace' | 'debug' | 'info' | 'warn' | 'error') => (message: string, meta?: Record<string, unknown>) => logger[level](withOrder(meta), message);
   Runtime.install({
     logger: {
-      log: (level, message, meta) => logger[level.toLowerCase() as 'info'](meta ?? {}, message),
-      trace: (m, meta) => logger.trace(meta ?? {}, m), debug: (m, meta) => logger.debug(meta ?? {}, m),
-      info: (m, meta) => logger.info(meta ?? {}, m), warn: (m, meta) => logger.warn(meta ?? {}, m),
-      error: (m, meta) => logger.error(meta ?? {}, m),
+      log: (level, message, meta) => write(level.toLowerCase() as 'info')(message, meta),
+      trace: write('trace'), debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error'),
     },
-    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } },
+    telemetryOptions: {
+      logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) },
+      // The SDK's own worker metrics (task latencies, slots, polls) in Prometheus format.
+      ...(config.WORKER_METRICS_ADDRESS ? { metrics: { prometheus: { bindAddress: config.WORKER_METRICS_ADDRESS } } } : {}),
+    },
   });
+  if (config.WORKER_METRICS_ADDRESS) logger.info({ metrics: `http://${config.WORKER_METRICS_ADDRESS}/metrics` }, 'worker metrics exposed');
   const prisma = createPrisma(config.DATABASE_URL, config.DB_POOL_SIZE);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   try {

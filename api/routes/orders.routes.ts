@@ -40,6 +40,7 @@ export function ordersRouter(deps: OrdersRouteDeps): Router {
     }
     const body = parse(placeOrderBody, req.body);
     const { created, order } = await placeOrder(deps, req.principal!.customerId, body, header);
+    res.locals.orderId = order.orderId;
     res.status(created ? 202 : 200).location(`/orders/${order.orderId}`).json(order);
   });
 
