@@ -13,7 +13,9 @@ export function decodeCursor(text: string | undefined): Cursor | undefined {
   try {
     const [at, id] = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as [string, string];
     const createdAt = new Date(at);
-    if (typeof id !== 'string' || !UUID.test(id) || Number.isNaN(createdAt.getTime())) throw new Error('bad cursor');
+    const year = createdAt.getUTCFullYear();
+    // Only dates this API could have issued; others would overflow PostgreSQL's timestamp range.
+    if (typeof id !== 'string' || !UUID.test(id) || Number.isNaN(createdAt.getTime()) || year < 2000 || year > 9999) throw new Error('bad cursor');
     return { createdAt, id };
   } catch {
     throw new HttpError(400, 'VALIDATION_FAILED', 'the cursor is not valid', [{ path: 'cursor', message: 'not a cursor returned by this API' }]);

@@ -3,24 +3,27 @@
 import { z } from 'zod';
 import { ISO_COUNTRIES } from './iso-countries';
 
-const id = z.string().min(1).max(100);
+// Text may not contain NUL: PostgreSQL cannot store it, and no legitimate input needs it.
+// (A refine keeps the string's min/max in the OpenAPI document; a pipe would hide them.)
+const noNul = <T extends z.ZodString>(schema: T) => schema.refine((v) => !v.includes('\u0000'), 'must not contain NUL characters');
+const id = noNul(z.string().min(1).max(100));
 const cents = z.number().int().min(0).max(1_000_000_000);
 
 export const registerBody = z.object({
-  email: z.string().trim().toLowerCase().pipe(z.email()).pipe(z.string().max(254)),
-  password: z.string().min(8).max(200),
-  name: z.string().trim().min(1).max(200),
+  email: noNul(z.string().trim().toLowerCase().max(254)).pipe(z.email()),
+  password: noNul(z.string().min(8).max(200)),
+  name: noNul(z.string().trim().min(1).max(200)),
   creditLimitCents: cents.optional(),
 });
 
 export const tokenBody = z.object({
-  email: z.string().trim().toLowerCase().max(254),
-  password: z.string().max(200),
+  email: noNul(z.string().trim().toLowerCase().max(254)),
+  password: noNul(z.string().max(200)),
 });
 
 export const createProductBody = z.object({
-  sku: z.string().trim().min(1).max(64),
-  name: z.string().trim().min(1).max(200),
+  sku: noNul(z.string().trim().min(1).max(64)),
+  name: noNul(z.string().trim().min(1).max(200)),
   priceCents: cents,
   stock: z.number().int().min(0).max(1_000_000_000),
 });
@@ -38,16 +41,16 @@ export const orderItems = z.array(orderLine).min(1).max(50).superRefine((lines, 
 });
 
 export const shippingAddress = z.object({
-  line1: z.string().trim().min(1).max(200),
-  city: z.string().trim().min(1).max(100),
-  postalCode: z.string().trim().min(1).max(20),
+  line1: noNul(z.string().trim().min(1).max(200)),
+  city: noNul(z.string().trim().min(1).max(100)),
+  postalCode: noNul(z.string().trim().min(1).max(20)),
   country: z.string().refine((c) => ISO_COUNTRIES.has(c), 'must be an ISO 3166-1 alpha-2 country code'),
 });
 
 export const placeOrderBody = z.object({
   items: orderItems,
   shippingAddress,
-  paymentMethod: z.object({ token: z.string().min(1).max(200) }),
+  paymentMethod: z.object({ token: noNul(z.string().min(1).max(200)) }),
 });
 export type PlaceOrderBody = z.infer<typeof placeOrderBody>;
 

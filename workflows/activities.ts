@@ -1,6 +1,6 @@
 // One activity proxy per bounded context, each on its own task queue. The queue names come from the
 // workflow's own queue (`<prefix>orders`), so isolated deployments (and tests) keep their prefix.
-import { proxyActivities, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
+import { proxyActivities, workflowInfo, type ActivityFunctionWithOptions, type ActivityOptions } from '@temporalio/workflow';
 import type { OrderActivities } from '../activities/orders/order.activities';
 import type { StockActivities } from '../activities/stock/stock.activities';
 import type { CreditActivities } from '../activities/credit/credit.activities';
@@ -43,4 +43,13 @@ export function compensationActivities() {
     credit: proxyActivities<CreditActivities>({ ...compensating, taskQueue: queue('credit') }),
     payment: proxyActivities<PaymentActivities>({ ...compensating, taskQueue: queue('payment') }),
   };
+}
+
+/**
+ * Calls an activity with a one-line summary that the Web UI shows on the event (no personal data:
+ * counts, amounts and country only).
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function summarized<F extends (...args: any[]) => Promise<any>>(fn: ActivityFunctionWithOptions<F>, summary: string, ...args: Parameters<F>): ReturnType<F> {
+  return fn.executeWithOptions({ summary }, args) as ReturnType<F>;
 }

@@ -9,7 +9,7 @@ import {
 import type { OrderStatus, RejectionReason } from '../domain/orders/order';
 import { canCancel } from '../domain/orders/order';
 import type { OrderCommand } from '../activities/orders/order.activities';
-import { sagaActivities, compensationActivities } from './activities';
+import { sagaActivities, compensationActivities, summarized } from './activities';
 import { CompensationStack } from './compensations';
 import { reviseOrderSaga } from './revise-order.saga';
 import {
@@ -82,7 +82,7 @@ export async function placeOrderSaga(input: PlaceOrderInput): Promise<OrderSagaR
   });
 
   const transition = async (step: string, command: OrderCommand) => {
-    status = await act.orders.transitionOrder({ orderId, step, command });
+    status = await summarized(act.orders.transitionOrder, `Order: ${command.type}`, { orderId, step, command });
     upsertSearchAttributes([{ key: OrderStatusKey, value: status }]);
     return status;
   };
@@ -117,40 +117,40 @@ export async function placeOrderSaga(input: PlaceOrderInput): Promise<OrderSagaR
   ]);
 
   try {
-    await act.orders.recordOrderPlaced(input);
+    await summarized(act.orders.recordOrderPlaced, `Record order: ${input.items.length} line(s), ${input.totalCents}¢`, input);
     if (cancelRequested) return await cancelOnRequest();
 
     try {
-      await act.stock.reserveStock({ orderId, lines: input.items.map(({ productId, quantity }) => ({ productId, quantity })) });
+      await summarized(act.stock.reserveStock, `Reserve stock: ${input.items.length} line(s)`, { orderId, lines: input.items.map(({ productId, quantity }) => ({ productId, quantity })) });
     } catch (error) {
       if (declineCode(error) === 'OUT_OF_STOCK') return await rejectWith('OUT_OF_STOCK');
       throw error;
     }
     completedSteps.push('stock');
-    compensations.push({ name: 'releaseStock', run: () => undo.stock.releaseStock({ orderId }) });
+    compensations.push({ name: 'releaseStock', run: () => summarized(undo.stock.releaseStock, 'Compensate: release stock', { orderId }) });
     if (cancelRequested) return await cancelOnRequest();
 
     try {
-      await act.credit.reserveCredit({ orderId, customerId: input.customerId, amountCents: input.totalCents });
+      await summarized(act.credit.reserveCredit, `Hold ${input.totalCents}¢ of credit`, { orderId, customerId: input.customerId, amountCents: input.totalCents });
     } catch (error) {
       if (declineCode(error) === 'CREDIT_LIMIT_EXCEEDED') return await rejectWith('CREDIT_LIMIT_EXCEEDED');
       throw error;
     }
     completedSteps.push('credit');
-    compensations.push({ name: 'releaseCredit', run: () => undo.credit.releaseCredit({ orderId }) });
+    compensations.push({ name: 'releaseCredit', run: () => summarized(undo.credit.releaseCredit, 'Compensate: release credit', { orderId }) });
     if (cancelRequested) return await cancelOnRequest();
 
     await transition('approve', { type: 'approve' });
     if (cancelRequested) return await cancelOnRequest();
 
     try {
-      await act.payment.chargePayment({ orderId, amountCents: input.totalCents, token: input.paymentToken });
+      await summarized(act.payment.chargePayment, `Charge ${input.totalCents}¢`, { orderId, amountCents: input.totalCents, token: input.paymentToken });
     } catch (error) {
       if (declineCode(error) === 'PAYMENT_DECLINED') return await rejectWith('PAYMENT_DECLINED');
       throw error;
     }
     completedSteps.push('payment');
-    compensations.push({ name: 'refundPayment', run: () => undo.payment.refundPayment({ orderId }) });
+    compensations.push({ name: 'refundPayment', run: () => summarized(undo.payment.refundPayment, 'Compensate: refund payment', { orderId }) });
     await transition('paid', { type: 'markPaid' });
 
     // Durable wait: the timer lives in Temporal, so it survives worker and server restarts.
@@ -177,7 +177,7 @@ export async function placeOrderSaga(input: PlaceOrderInput): Promise<OrderSagaR
     if (dispatchRequested) await transition('request-dispatch', { type: 'requestDispatch' });
 
     try {
-      await act.shipment.bookShipment({ orderId, address: input.shippingAddress });
+      await summarized(act.shipment.bookShipment, `Book shipment to ${input.shippingAddress.country}`, { orderId, address: input.shippingAddress });
     } catch (error) {
       if (declineCode(error) !== 'SHIPMENT_FAILED') throw error;
       reason = 'SHIPMENT_FAILED';
@@ -187,8 +187,8 @@ export async function placeOrderSaga(input: PlaceOrderInput): Promise<OrderSagaR
     }
     completedSteps.push('shipment');
     // The order is shipped: reserved stock leaves the warehouse and the credit hold is consumed.
-    await act.stock.commitStock({ orderId });
-    await act.credit.consumeCredit({ orderId });
+    await summarized(act.stock.commitStock, 'Stock leaves the warehouse', { orderId });
+    await summarized(act.credit.consumeCredit, 'Consume held credit', { orderId });
     await transition('shipped', { type: 'markShipped' });
     return finish();
   } catch (error) {

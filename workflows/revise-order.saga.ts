@@ -7,6 +7,7 @@ import { revisionDelta, type OrderLine, type OrderStatus, type RevisionRejection
 import type { OrderCommand } from '../activities/orders/order.activities';
 import type { sagaActivities, compensationActivities } from './activities';
 import { CompensationStack } from './compensations';
+import { summarized } from './activities';
 import type { ReviseRequest } from './definitions';
 
 export interface RevisionContext {
@@ -43,14 +44,14 @@ export async function reviseOrderSaga(ctx: RevisionContext, request: ReviseReque
 
   const compensations = new CompensationStack();
   try {
-    await act.stock.adjustReservation({ orderId, stepKey: key('stock'), deltas: delta.quantityDeltas });
+    await summarized(act.stock.adjustReservation, `Revision ${revision}: adjust stock`, { orderId, stepKey: key('stock'), deltas: delta.quantityDeltas });
     compensations.push({
       name: 'undoStockDelta',
-      run: () => undo.stock.adjustReservation({ orderId, stepKey: key('stock-undo'), deltas: delta.quantityDeltas.map((d) => ({ ...d, quantityDelta: -d.quantityDelta })) }),
+      run: () => summarized(undo.stock.adjustReservation, `Compensate revision ${revision}: stock`, { orderId, stepKey: key('stock-undo'), deltas: delta.quantityDeltas.map((d) => ({ ...d, quantityDelta: -d.quantityDelta })) }),
     });
-    await act.credit.adjustCredit({ orderId, stepKey: key('credit'), deltaCents: delta.totalDeltaCents });
-    compensations.push({ name: 'undoCreditDelta', run: () => undo.credit.adjustCredit({ orderId, stepKey: key('credit-undo'), deltaCents: -delta.totalDeltaCents }) });
-    await act.payment.adjustPayment({ orderId, stepKey: key('payment'), deltaCents: delta.totalDeltaCents, token: ctx.paymentToken });
+    await summarized(act.credit.adjustCredit, `Revision ${revision}: credit ${delta.totalDeltaCents}¢`, { orderId, stepKey: key('credit'), deltaCents: delta.totalDeltaCents });
+    compensations.push({ name: 'undoCreditDelta', run: () => summarized(undo.credit.adjustCredit, `Compensate revision ${revision}: credit`, { orderId, stepKey: key('credit-undo'), deltaCents: -delta.totalDeltaCents }) });
+    await summarized(act.payment.adjustPayment, `Revision ${revision}: payment ${delta.totalDeltaCents}¢`, { orderId, stepKey: key('payment'), deltaCents: delta.totalDeltaCents, token: ctx.paymentToken });
   } catch (error) {
     const code = ctx.declineCode(error);
     if (!code || !REVISION_DECLINES.has(code)) throw error;

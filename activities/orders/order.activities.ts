@@ -75,12 +75,12 @@ export function createOrderActivities(deps: { prisma: PrismaClient }) {
 /** Shared by the API (so GET works right after 202) and the saga's first step (so a crash in between loses nothing). */
 export async function insertPlacedOrder(tx: Tx, input: PlaceOrderInput): Promise<boolean> {
   const stepKey = `${input.orderId}:placed`;
-  const existing = await tx.order.findUnique({ where: { id: input.orderId }, select: { id: true } });
-  if (existing) return false;
   const { order, events } = orders.placeOrder({ id: input.orderId, customerId: input.customerId, lines: input.items });
   const at = new Date(input.placedAt);
-  await tx.order.create({
-    data: {
+  // The API and the saga's first step may insert at the same moment: whoever comes second waits on
+  // the primary key, then skips (INSERT … ON CONFLICT DO NOTHING) instead of failing.
+  const { count } = await tx.order.createMany({
+    data: [{
       id: order.id,
       customerId: order.customerId,
       status: order.status,
@@ -90,8 +90,10 @@ export async function insertPlacedOrder(tx: Tx, input: PlaceOrderInput): Promise
       version: 0,
       createdAt: at,
       updatedAt: at,
-    },
+    }],
+    skipDuplicates: true,
   });
+  if (count === 0) return false;
   await appendEvents(tx, { orderId: order.id, context: 'orders', aggregateId: order.id, stepKey }, events, at);
   return true;
 }

@@ -7,7 +7,6 @@ import { readTimeline } from '../queries/order-view.query';
 
 const POLL_MS = 250;
 const HEARTBEAT_MS = 15_000;
-const FINAL_EVENTS = new Set(['OrderShipped', 'OrderRejected', 'OrderCancelled']);
 
 export async function streamOrderEvents(prisma: PrismaClient, orderId: string, req: Request, res: Response): Promise<void> {
   const lastEventId = Number.parseInt(String(req.get('Last-Event-ID') ?? req.query.lastEventId ?? '0'), 10);
@@ -24,20 +23,16 @@ export async function streamOrderEvents(prisma: PrismaClient, orderId: string, r
   let lastWrite = Date.now();
 
   while (!closed) {
+    // Status first, timeline second: if the order was already final, this timeline read contains
+    // its final entry, so the stream never closes before sending it.
+    const order = await prisma.order.findUnique({ where: { id: orderId }, select: { status: true } });
     const entries = await readTimeline(prisma, orderId, sent);
-    let finished = false;
     for (const entry of entries) {
       res.write(`id: ${entry.sequence}\nevent: ${entry.type}\ndata: ${JSON.stringify(entry)}\n\n`);
       sent = entry.sequence;
       lastWrite = Date.now();
-      if (FINAL_EVENTS.has(entry.type)) finished = true;
     }
-    if (!finished && entries.length === 0) {
-      // A client resuming after the final entry gets nothing more: the stream ends at once.
-      const order = await prisma.order.findUnique({ where: { id: orderId }, select: { status: true } });
-      if (order && isFinal(order.status as OrderStatus)) finished = true;
-    }
-    if (finished) break;
+    if (order && isFinal(order.status as OrderStatus)) break;
     if (Date.now() - lastWrite > HEARTBEAT_MS) {
       res.write(': keep-alive\n\n');
       lastWrite = Date.now();

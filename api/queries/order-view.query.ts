@@ -4,8 +4,15 @@ import type { PrismaClient } from '../../platform/prisma';
 
 export interface TimelineEntry { sequence: number; type: string; at: string; data: unknown }
 
+type TimelineRow = { type: string; at: Date; data: unknown };
+const timelineQuery = (prisma: PrismaClient, orderId: string) =>
+  prisma.domainEvent.findMany({ where: { orderId }, orderBy: { id: 'asc' }, select: { type: true, at: true, data: true } });
+
 export async function readTimeline(prisma: PrismaClient, orderId: string, afterSequence = 0): Promise<TimelineEntry[]> {
-  const rows = await prisma.domainEvent.findMany({ where: { orderId }, orderBy: { id: 'asc' }, select: { type: true, at: true, data: true } });
+  return toTimeline(await timelineQuery(prisma, orderId), afterSequence);
+}
+
+function toTimeline(rows: TimelineRow[], afterSequence = 0): TimelineEntry[] {
   // The per-order sequence is the position in the timeline: stable because an order's events are
   // appended by one saga step at a time.
   return rows
@@ -32,10 +39,11 @@ export function orderSummary(row: OrderRow) {
 }
 
 export async function findOrderView(prisma: PrismaClient, orderId: string) {
-  const [row, timeline] = await Promise.all([
-    prisma.order.findUnique({ where: { id: orderId } }),
-    readTimeline(prisma, orderId),
-  ]);
-  return row ? { ...orderSummary(row), timeline } : null;
+  // One snapshot for both reads, so the status shown always has its event in the timeline.
+  const [row, rows] = await prisma.$transaction(
+    [prisma.order.findUnique({ where: { id: orderId } }), timelineQuery(prisma, orderId)],
+    { isolationLevel: 'RepeatableRead' },
+  );
+  return row ? { ...orderSummary(row), timeline: toTimeline(rows) } : null;
 }
 export type OrderView = NonNullable<Awaited<ReturnType<typeof findOrderView>>>;
