@@ -2,7 +2,8 @@
 // dispatch and the SSE timeline. Two stacks: one ships at once (DISPATCH_DELAY 0), one keeps paid
 // orders waiting for dispatch (DISPATCH_DELAY 1h) so cancel and dispatch can be exercised.
 import { randomUUID } from 'node:crypto';
-import { aCustomer, aProduct, eventually, startTestStack, tokenFor, type TestStack } from '../test/harness';
+import { aProduct, eventually, startTestStack, type TestStack } from '../test/harness';
+import { address, adminToken, call, expectProblem, getOrder, orderBody, ordersOf, placed, postOrder, shopper, types, untilStatus } from '../test/api-kit';
 
 let fast: TestStack;
 let slow: TestStack;
@@ -13,55 +14,6 @@ beforeAll(async () => {
   ]);
 });
 afterAll(async () => { await Promise.all([fast?.stop(), slow?.stop()]); });
-
-interface Reply { status: number; headers: Headers; body: any }
-
-async function call(stack: TestStack, method: string, path: string, options: { token?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<Reply> {
-  const headers: Record<string, string> = { ...options.headers };
-  if (options.token) headers.Authorization = `Bearer ${options.token}`;
-  if (options.body !== undefined) headers['Content-Type'] = 'application/json';
-  const res = await fetch(`${stack.baseUrl}${path}`, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
-}
-
-function expectProblem(reply: Reply, status: number, code: string) {
-  expect({ status: reply.status, code: reply.body?.code }).toEqual({ status, code });
-  expect(reply.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  expect(reply.body).toMatchObject({ type: expect.any(String), title: expect.any(String), status, detail: expect.any(String), code });
-}
-
-/** A fresh customer with a token, and one fresh product it can order. */
-async function shopper(stack: TestStack, options: { creditLimitCents?: number; stock?: number; priceCents?: number } = {}) {
-  const { customerId } = await aCustomer(stack.prisma, { creditLimitCents: options.creditLimitCents });
-  const { productId } = await aProduct(stack.prisma, { stock: options.stock ?? 100, priceCents: options.priceCents ?? 1000 });
-  return { customerId, productId, token: tokenFor(stack.config, customerId) };
-}
-
-const adminToken = (stack: TestStack) => tokenFor(stack.config, randomUUID(), 'admin');
-
-const address = { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' };
-const orderBody = (productId: string, quantity = 1, token = 'tok_visa') =>
-  ({ items: [{ productId, quantity }], shippingAddress: { ...address }, paymentMethod: { token } });
-
-const postOrder = (stack: TestStack, token: string, body: unknown, idempotencyKey?: string) =>
-  call(stack, 'POST', '/orders', { token, body, headers: idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : {} });
-
-async function placed(stack: TestStack, token: string, body: unknown): Promise<string> {
-  const reply = await postOrder(stack, token, body);
-  expect(reply.status).toBe(202);
-  return reply.body.orderId;
-}
-
-const getOrder = (stack: TestStack, token: string, orderId: string) => call(stack, 'GET', `/orders/${orderId}`, { token });
-
-async function untilStatus(stack: TestStack, token: string, orderId: string, ...statuses: string[]) {
-  const reply = await eventually(() => getOrder(stack, token, orderId), (r) => statuses.includes(r.body?.status), 20_000);
-  return reply.body;
-}
-
-const ordersOf = (stack: TestStack, customerId: string) => stack.prisma.order.count({ where: { customerId } });
-const types = (order: { timeline: { type: string }[] }) => order.timeline.map((e) => e.type);
 
 describe('POST /orders', () => {
   it('when a customer places a valid order, then 202 returns the APPROVAL_PENDING order priced from the catalog with a Location', async () => {
