@@ -20,6 +20,10 @@ describe('loadConfig', () => {
     expect(() => loadConfig(env)).toThrow(variable);
   });
 
+  it('when a worker (no token handling) starts in production without secrets, then it starts', () => {
+    expect(loadConfig({ NODE_ENV: 'production' }, { secrets: false }).NODE_ENV).toBe('production');
+  });
+
   it('when production has its own secrets, then it starts', () => {
     expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: secret, ADMIN_PASSWORD: 'a-strong-password' }).NODE_ENV).toBe('production');
   });

@@ -15,7 +15,7 @@ function describe(databaseUrl: string): string {
 }
 
 export async function main(): Promise<number> {
-  const config = loadConfig();
+  const config = loadConfig(process.env, { secrets: false });
   if (!config.DATABASE_URL) {
     console.error('[migrate] DATABASE_URL is required');
     return 1;

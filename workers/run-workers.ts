@@ -15,7 +15,7 @@ export function parseContexts(arg: string | undefined): Context[] {
 }
 
 export async function runWorkers(contexts: Context[]): Promise<void> {
-  const config = loadConfig();
+  const config = loadConfig(process.env, { secrets: false });
   const logger = createLogger({ level: config.LOG_LEVEL, name: `worker:${contexts.join('+')}` });
   if (!config.DATABASE_URL) throw new Error('DATABASE_URL is required for workers');
   // Workflow and activity logs arrive here from the SDK with workflowId; every line about an order

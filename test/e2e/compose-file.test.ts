@@ -28,11 +28,19 @@ interface ComposeFile { services: Record<string, Service> }
  * and `$$`. A bare `$name` throws: in this file it can only be a shell variable someone forgot to
  * escape, which compose would silently replace with an empty string.
  */
+/** The secrets the file requires (`${VAR:?message}`), as an operator would supply them. */
+const REQUIRED_SECRETS = { JWT_SECRET: 'a'.repeat(64), ADMIN_PASSWORD: 'an-operator-password' };
+
 function interpolate(value: unknown, where = ''): unknown {
   if (typeof value === 'string') {
-    return value.replace(/\$(\$|\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}|[A-Za-z_][A-Za-z0-9_]*|\{[^}]*\})/g, (match, body: string, _name?: string, fallback?: string) => {
+    return value.replace(/\$(\$|\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?-)([^}]*)|:\?([^}]*))?\}|[A-Za-z_][A-Za-z0-9_]*|\{[^}]*\})/g, (match, body: string, name?: string, dash?: string, fallback?: string, required?: string) => {
       if (body === '$') return '$';
-      if (body.startsWith('{') && _name) return fallback ?? '';
+      if (body.startsWith('{') && name && required !== undefined) {
+        const supplied = (REQUIRED_SECRETS as Record<string, string>)[name];
+        if (supplied === undefined) throw new Error(`${where}: ${name} is required (${required})`);
+        return supplied;
+      }
+      if (body.startsWith('{') && name) return dash ? (fallback ?? '') : '';
       throw new Error(`${where}: unsupported or unescaped "${match}" (write $$ for a literal dollar)`);
     });
   }
@@ -148,13 +156,18 @@ describe('docker-compose.yml', () => {
       console.log('[compose-file] docker-compose not on PATH: skipping `docker-compose config -q` (schema validation still ran)');
       return;
     }
-    // A clean environment, so the file's own ${VAR:-default}s are what gets checked.
-    const result = spawnSync(found, ['-f', COMPOSE_FILE, 'config', '-q'], {
+    // A clean environment plus the required secrets, so the file's own ${VAR:-default}s are checked.
+    const config = (env: Record<string, string>) => spawnSync(found, ['-f', COMPOSE_FILE, 'config', '-q'], {
       cwd: ROOT,
       encoding: 'utf8',
       timeout: 20_000,
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp' },
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...env },
     });
+    const result = config(REQUIRED_SECRETS);
     expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
+    // Without the secrets the stack refuses to start rather than run on a published default.
+    const refused = config({});
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toContain('JWT_SECRET');
   });
 });
