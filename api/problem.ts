@@ -31,6 +31,16 @@ export const notFound = (code: string, what: string) => new HttpError(404, code,
 export const unknownRoute: RequestHandler = (req, _res, next) =>
   next(new HttpError(404, 'NOT_FOUND', `no route for ${req.method} ${req.path}`));
 
+/** Postgres or Temporal unreachable: the request may be retried later, so 503 rather than 500. */
+function isDependencyDown(error: unknown): boolean {
+  const e = error as { name?: string; code?: unknown; message?: string; cause?: unknown } | undefined;
+  if (!e) return false;
+  if (e.name === 'ServiceError' || e.name === 'TransportError') return true; // @temporalio/client
+  if (typeof e.code === 'string' && ['P1001', 'P1002', 'P1017', 'P2024', 'ECONNREFUSED', 'ECONNRESET', '57P01', '57P03'].includes(e.code)) return true;
+  if (/ECONNREFUSED|Connection terminated|connection refused|Can't reach database server|UNAVAILABLE/i.test(e.message ?? '')) return true;
+  return e.cause !== undefined && e.cause !== error && isDependencyDown(e.cause);
+}
+
 export function errorMiddleware(logger: Logger): ErrorRequestHandler {
   return (error, req, res, _next) => {
     let problem: HttpError;
@@ -43,6 +53,10 @@ export function errorMiddleware(logger: Logger): ErrorRequestHandler {
       problem = new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'unsupported body encoding');
     } else if (typeof error?.status === 'number' && error.status >= 400 && error.status < 500) {
       problem = new HttpError(error.status, 'BAD_REQUEST', 'the request could not be read');
+    } else if (isDependencyDown(error)) {
+      logger.warn({ err: error, requestId: req.id, method: req.method, path: req.path }, 'dependency unavailable');
+      res.setHeader('Retry-After', '5');
+      problem = new HttpError(503, 'SERVICE_UNAVAILABLE', 'a dependency (database or workflow engine) is unavailable; retry shortly');
     } else {
       logger.error({ err: error, requestId: req.id, method: req.method, path: req.path }, 'unhandled error');
       problem = new HttpError(500, 'INTERNAL_ERROR', 'an unexpected error occurred');
