@@ -2,27 +2,13 @@
 import { randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { startTestStack, type TestStack } from '../test/harness';
+import { call as apiCall, expectProblem } from '../test/api-kit';
 
 let stack: TestStack;
 beforeAll(async () => { stack = await startTestStack({ api: true }); });
 afterAll(async () => { await stack?.stop(); });
 
-interface Reply { status: number; headers: Headers; body: any }
-
-async function call(method: string, path: string, options: { token?: string; body?: unknown } = {}): Promise<Reply> {
-  const headers: Record<string, string> = {};
-  if (options.token) headers.Authorization = `Bearer ${options.token}`;
-  if (options.body !== undefined) headers['Content-Type'] = 'application/json';
-  const res = await fetch(`${stack.baseUrl}${path}`, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
-}
-
-function expectProblem(reply: Reply, status: number, code: string) {
-  expect({ status: reply.status, code: reply.body?.code }).toEqual({ status, code });
-  expect(reply.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  expect(reply.body).toMatchObject({ type: expect.any(String), title: expect.any(String), status, detail: expect.any(String), code });
-}
+const call = (method: string, path: string, options: { token?: string; body?: unknown } = {}) => apiCall(stack, method, path, options);
 
 const freshEmail = () => `user-${randomUUID()}@example.com`;
 const register = (body: Record<string, unknown>) => call('POST', '/auth/register', { body });

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { aCustomer, startTestStack, tokenFor, type TestStack } from '../test/harness';
+import { call as apiCall, expectProblem } from '../test/api-kit';
 
 let stack: TestStack;
 let customerId: string;
@@ -11,22 +12,8 @@ beforeAll(async () => {
 });
 afterAll(async () => { await stack?.stop(); });
 
-interface Reply { status: number; headers: Headers; body: any }
-
-async function call(method: string, path: string, authorization?: string, body?: unknown): Promise<Reply> {
-  const headers: Record<string, string> = {};
-  if (authorization !== undefined) headers.Authorization = authorization;
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const res = await fetch(`${stack.baseUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
-}
-
-function expectProblem(reply: Reply, status: number, code: string) {
-  expect({ status: reply.status, code: reply.body?.code }).toEqual({ status, code });
-  expect(reply.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  expect(reply.body).toMatchObject({ type: expect.any(String), title: expect.any(String), status, detail: expect.any(String), code });
-}
+const call = (method: string, path: string, authorization?: string, body?: unknown) =>
+  apiCall(stack, method, path, { body, headers: authorization === undefined ? {} : { Authorization: authorization } });
 
 const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const now = () => Math.floor(Date.now() / 1000);
