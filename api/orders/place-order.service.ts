@@ -16,6 +16,8 @@ import { UUID } from '../pagination';
 import type { PlaceOrderBody } from '../schemas';
 import { findOrderView, type OrderView } from '../queries/order-view.query';
 
+const START_DEADLINE_MS = 5000;
+
 export interface PlaceOrderDeps { prisma: PrismaClient; temporal: Client; config: Config }
 export interface PlaceOrderOutcome { created: boolean; order: OrderView }
 
@@ -90,7 +92,8 @@ export async function placeOrder(deps: PlaceOrderDeps, customerId: string, body:
 
 async function startSaga(deps: PlaceOrderDeps, input: PlaceOrderInput): Promise<void> {
   try {
-    await deps.temporal.workflow.start('placeOrderSaga', {
+    // Fail fast (→ 503) rather than hold the client for the SDK's long default retry when Temporal is down.
+    await deps.temporal.connection.withDeadline(Date.now() + START_DEADLINE_MS, () => deps.temporal.workflow.start('placeOrderSaga', {
       workflowId: orderWorkflowId(input.orderId),
       taskQueue: taskQueues(deps.config).orders,
       args: [input],
@@ -101,7 +104,7 @@ async function startSaga(deps: PlaceOrderDeps, input: PlaceOrderInput): Promise<
         { key: OrderTotalCentsKey, value: input.totalCents },
       ],
       staticSummary: `Order ${input.orderId}: ${input.items.length} line(s), ${input.totalCents} cents`,
-    });
+    }));
   } catch (error) {
     if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
   }

@@ -17,6 +17,7 @@ import { streamOrderEvents } from '../orders/order-events.stream';
 
 export interface OrdersRouteDeps { prisma: PrismaClient; temporal: Client; config: Config }
 
+const UPDATE_DEADLINE_MS = 10_000;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 export function ordersRouter(deps: OrdersRouteDeps): Router {
@@ -116,7 +117,8 @@ export function ordersRouter(deps: OrdersRouteDeps): Router {
 async function updateSaga(temporal: Client, orderId: string, refuse: () => HttpError, send: (handle: WorkflowHandle) => Promise<unknown>, stillAllowed: () => Promise<boolean> = async () => false): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
-      await send(temporal.workflow.getHandle(orderWorkflowId(orderId)));
+      // Bounded: with no order worker running, an update would wait indefinitely (→ 503 instead).
+      await temporal.connection.withDeadline(Date.now() + UPDATE_DEADLINE_MS, () => send(temporal.workflow.getHandle(orderWorkflowId(orderId))));
       return;
     } catch (error) {
       if (error instanceof WorkflowNotFoundError || isFinalWorkflowError(error)) throw refuse();
