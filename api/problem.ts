@@ -35,7 +35,7 @@ export const unknownRoute: RequestHandler = (req, _res, next) =>
 function isDependencyDown(error: unknown): boolean {
   const e = error as { name?: string; code?: unknown; message?: string; cause?: unknown } | undefined;
   if (!e) return false;
-  if (e.name === 'ServiceError' || e.name === 'TransportError') return true; // @temporalio/client
+  if (['ServiceError', 'TransportError', 'WorkflowUpdateRPCTimeoutOrCancelledError'].includes(e.name ?? '')) return true; // @temporalio/client
   if (typeof e.code === 'string' && ['P1001', 'P1002', 'P1017', 'P2024', 'ECONNREFUSED', 'ECONNRESET', '57P01', '57P03'].includes(e.code)) return true;
   if (/ECONNREFUSED|Connection terminated|connection refused|Can't reach database server|UNAVAILABLE/i.test(e.message ?? '')) return true;
   return e.cause !== undefined && e.cause !== error && isDependencyDown(e.cause);
