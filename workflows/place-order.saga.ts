@@ -3,7 +3,7 @@
 // A failed step or a customer cancel runs the compensations of the steps already done, in reverse.
 // Business rejections are normal completions with a reason; outages are retried by the activities.
 import {
-  ActivityFailure, ApplicationFailure, CancellationScope, condition, isCancellation, log, setHandler,
+  ActivityFailure, ApplicationFailure, CancellationScope, condition, log, setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { OrderStatus, RejectionReason } from '../domain/orders/order';
@@ -116,7 +116,17 @@ export async function placeOrderSaga(input: PlaceOrderInput): Promise<OrderSagaR
     { key: OrderTotalCentsKey, value: input.totalCents },
   ]);
 
-  try {
+  // An operator cancelling the workflow itself (Web UI, CLI) counts as a cancel request: the saga
+  // stops at its next checkpoint and compensates. Steps are never interrupted mid-flight (the body
+  // runs non-cancellable), so every effect is known before anything is undone — an activity
+  // abandoned half-way could otherwise commit after its compensation ran.
+  CancellationScope.current().cancelRequested.catch(() => {
+    if (dispatching) return log.warn('workflow cancel ignored: the order is already being shipped', { orderId });
+    log.warn('workflow cancelled by an operator: cancelling the order', { orderId });
+    cancelRequested = true;
+  });
+
+  return CancellationScope.nonCancellable(async () => {
     await summarized(act.orders.recordOrderPlaced, `Record order: ${input.items.length} line(s), ${input.totalCents}¢`, input);
     if (cancelRequested) return await cancelOnRequest();
 
@@ -191,15 +201,5 @@ export async function placeOrderSaga(input: PlaceOrderInput): Promise<OrderSagaR
     await summarized(act.credit.consumeCredit, 'Consume held credit', { orderId });
     await transition('shipped', { type: 'markShipped' });
     return finish();
-  } catch (error) {
-    if (!isCancellation(error)) throw error;
-    // An operator cancelled the workflow itself (e.g. from the Web UI): undo what was done and
-    // close the order as cancelled, so no reservation is left behind.
-    log.warn('order workflow cancelled by an operator; compensating', { orderId });
-    return CancellationScope.nonCancellable(async () => {
-      if (status === 'APPROVAL_PENDING' || status === 'APPROVED' || status === 'PAID') return cancelOnRequest();
-      await unwind();
-      return finish();
-    });
-  }
+  });
 }

@@ -166,4 +166,29 @@ describe('cancel', () => {
     await expect(handle.result()).resolves.toMatchObject({ status: 'CANCELLED' });
     expect(await balances(stack.prisma, { productId, customerId })).toEqual({ onHand: 10, reserved: 0, creditHeld: 0, creditConsumed: 0 });
   });
+
+  it('when an operator cancels the workflow while its payment step is in flight, then the step finishes, is refunded, and everything is released', async () => {
+    const { productId } = await aProduct(stack.prisma, { stock: 10 });
+    const { customerId } = await aCustomer(stack.prisma);
+    await stack.stopWorker('payment');
+    const input = orderInput({ customerId, lines: [{ productId, quantity: 2 }], dispatchDelayMs: HOUR });
+    const handle = await startSaga(stack, input);
+    try {
+      // The charge is scheduled (and waiting for a payment worker) when the cancel arrives.
+      await eventually(async () => (await handle.describe()).raw.pendingActivities ?? [], (pending) => pending.some((a) => a.activityType?.name === 'chargePayment'));
+      await handle.cancel();
+    } finally {
+      await stack.startWorker('payment');
+    }
+    await expect(handle.result()).resolves.toMatchObject({ status: 'CANCELLED', reason: 'CUSTOMER_REQUEST', compensationsRun: ['refundPayment', 'releaseCredit', 'releaseStock'] });
+    expect(await balances(stack.prisma, { productId, customerId })).toEqual({ onHand: 10, reserved: 0, creditHeld: 0, creditConsumed: 0 });
+    expect(await stack.prisma.payment.findUniqueOrThrow({ where: { orderId: input.orderId } })).toMatchObject({ status: 'REFUNDED', refundedCents: 2000 });
+  });
+
+  it('when an operator cancels the workflow while it waits for dispatch, then the order is CANCELLED and refunded', async () => {
+    const { productId, customerId, handle } = await paidOrder({ quantity: 2 });
+    await handle.cancel();
+    await expect(handle.result()).resolves.toMatchObject({ status: 'CANCELLED' });
+    expect(await balances(stack.prisma, { productId, customerId })).toEqual({ onHand: 10, reserved: 0, creditHeld: 0, creditConsumed: 0 });
+  });
 });
