@@ -5,7 +5,10 @@ import { ISO_COUNTRIES } from './iso-countries';
 
 // Text may not contain NUL: PostgreSQL cannot store it, and no legitimate input needs it.
 // (A refine keeps the string's min/max in the OpenAPI document; a pipe would hide them.)
-const noNul = <T extends z.ZodString>(schema: T) => schema.refine((v) => !v.includes('\u0000'), 'must not contain NUL characters');
+// Nor unpaired UTF-16 surrogates: valid JSON ("\ud800"), but not text PostgreSQL's jsonb accepts.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const noNul = <T extends z.ZodString>(schema: T) =>
+  schema.refine((v) => !v.includes('\u0000') && !LONE_SURROGATE.test(v), 'must be text without NUL characters or unpaired surrogates');
 const id = noNul(z.string().min(1).max(100));
 const cents = z.number().int().min(0).max(1_000_000_000);
 

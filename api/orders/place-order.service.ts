@@ -1,8 +1,8 @@
 // POST /orders: price the items from the catalog, start the saga, record the order.
-// Consistency without a distributed transaction: the workflow is started first (its id is derived
-// from the order id, so a second start is a no-op), then the order row is written. If the API dies
-// in between, the saga's first step writes the same row — so there is never an order without a saga,
-// and after a 202 the order is always visible to GET.
+// Consistency without a distributed transaction: the order row is inserted, the workflow started
+// (its id derives from the order id, so a second start is a no-op), then the row committed. If the
+// API dies after the start, the saga's first step writes the same row — so there is never an order
+// without a saga, and after a 202 the order is always visible to GET.
 import { createHash, randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { PrismaClient } from '../../platform/prisma';
@@ -76,8 +76,13 @@ export async function placeOrder(deps: PlaceOrderDeps, customerId: string, body:
     shippingAddress: body.shippingAddress, paymentToken: body.paymentMethod.token,
     placedAt: new Date().toISOString(), dispatchDelayMs: deps.config.DISPATCH_DELAY,
   };
-  await startSaga(deps, input);
-  await prisma.$transaction((tx) => insertPlacedOrder(tx, input));
+  // Insert, start, commit: a row the database refuses never gets a saga (the insert fails first), a
+  // failed start rolls the row back, and if the API dies after the start but before the commit, the
+  // saga's first step writes the very same row.
+  await prisma.$transaction(async (tx) => {
+    await insertPlacedOrder(tx, input);
+    await startSaga(deps, input);
+  }, { timeout: START_DEADLINE_MS + 5000 });
   const order = (await findOrderView(prisma, orderId))!;
   if (idempotencyKey !== undefined) {
     // First writer wins: every duplicate answers with the very body the first one stored.
