@@ -33,12 +33,20 @@ export const unknownRoute: RequestHandler = (req, _res, next) =>
 
 /** Postgres or Temporal unreachable: the request may be retried later, so 503 rather than 500. */
 function isDependencyDown(error: unknown): boolean {
-  const e = error as { name?: string; code?: unknown; message?: string; cause?: unknown } | undefined;
+  const e = error as { name?: string; code?: unknown; message?: string; cause?: unknown; meta?: { driverAdapterError?: { cause?: { code?: unknown; originalCode?: unknown } } } } | undefined;
   if (!e) return false;
   if (['ServiceError', 'TransportError', 'WorkflowUpdateRPCTimeoutOrCancelledError'].includes(e.name ?? '')) return true; // @temporalio/client
-  if (typeof e.code === 'string' && ['P1001', 'P1002', 'P1017', 'P2024', 'ECONNREFUSED', 'ECONNRESET', '57P01', '57P03'].includes(e.code)) return true;
-  if (/ECONNREFUSED|Connection terminated|connection refused|Can't reach database server|UNAVAILABLE/i.test(e.message ?? '')) return true;
+  // Prisma 7 wraps PostgreSQL's own SQLSTATE in meta.driverAdapterError.cause.
+  const driver = e.meta?.driverAdapterError?.cause;
+  const codes = [e.code, driver?.code, driver?.originalCode].filter((c): c is string => typeof c === 'string');
+  if (codes.some(isUnavailableCode)) return true;
+  if (/ECONNREFUSED|Connection terminated|connection refused|Can't reach database server|UNAVAILABLE|shutting down/i.test(e.message ?? '')) return true;
   return e.cause !== undefined && e.cause !== error && isDependencyDown(e.cause);
+}
+
+/** Prisma connection errors, socket errors and PostgreSQL's "not now" SQLSTATEs (class 08, 57P0x, 53300). */
+function isUnavailableCode(code: string): boolean {
+  return ['P1001', 'P1002', 'P1017', 'P2024', 'ECONNREFUSED', 'ECONNRESET', '53300', '57P01', '57P02', '57P03'].includes(code) || /^08[0-9A-Z]{3}$/.test(code);
 }
 
 export function errorMiddleware(logger: Logger): ErrorRequestHandler {
