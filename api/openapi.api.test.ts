@@ -8,7 +8,7 @@ afterAll(async () => { await stack?.stop(); });
 const CONTRACT = [
   'get /health/live', 'get /health/ready', 'post /auth/register', 'post /auth/token', 'get /customers/me',
   'get /products', 'get /products/{id}', 'post /products', 'post /products/{id}/stock',
-  'post /orders', 'get /orders/{id}', 'get /orders', 'post /orders/{id}/cancel', 'post /orders/{id}/dispatch', 'get /orders/{id}/events',
+  'post /orders', 'get /orders/{id}', 'get /orders', 'post /orders/{id}/cancel', 'post /orders/{id}/dispatch', 'post /orders/{id}/revise', 'get /orders/{id}/events',
 ];
 
 describe('GET /openapi.json', () => {

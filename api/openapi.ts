@@ -24,6 +24,8 @@ const orderSummary = z.object({
 const order = orderSummary.extend({ timeline: z.array(timelineEntry) });
 const customer = z.object({ customerId: z.string(), email: z.string(), name: z.string(), creditLimitCents: z.number().int() });
 
+// One Server-Sent Event as clients parse it; `data` is a timeline entry serialised as JSON.
+const sseEvent = { type: 'object', properties: { id: { type: 'string' }, event: { type: 'string' }, data: { type: 'string', contentMediaType: 'application/json' } }, required: ['data'] };
 const json = (schema: z.ZodType) => ({ 'application/json': { schema: toSchema(schema) } });
 const problemResponse = (description: string) => ({ description, content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } });
 const ok = (status: number, description: string, schema?: z.ZodType) => ({ [status]: { description, ...(schema ? { content: json(schema) } : {}) } });
@@ -67,8 +69,9 @@ export function buildOpenApiDocument(version: string) {
       },
       '/orders/{id}': { get: { summary: 'One order with its timeline', security: secured, parameters: [idParam('id')], responses: { ...ok(200, 'the order', order), ...auth, ...errors([404, 'ORDER_NOT_FOUND']) } } },
       '/orders/{id}/cancel': { post: { summary: 'Cancel (saga compensates)', security: secured, parameters: [idParam('id')], responses: { ...ok(202, 'cancel accepted', z.object({ orderId: z.string(), status: z.literal('CANCEL_PENDING') })), ...auth, ...errors([404, 'ORDER_NOT_FOUND'], [409, 'ORDER_NOT_CANCELLABLE']) } } },
+      '/orders/{id}/revise': { post: { summary: 'Revise the items (owner; the revise saga decides)', security: secured, parameters: [idParam('id')], requestBody: { required: true, content: json(s.reviseOrderBody) }, responses: { ...ok(202, 'revision accepted', z.object({ orderId: z.string(), status: z.literal('REVISION_PENDING') })), ...auth, ...errors([400, 'VALIDATION_FAILED'], [404, 'ORDER_NOT_FOUND'], [409, 'ORDER_NOT_REVISABLE'], [422, 'ORDER_MINIMUM_NOT_MET or UNKNOWN_PRODUCT']) } } },
       '/orders/{id}/dispatch': { post: { summary: 'Ship a waiting order now (admin)', security: secured, parameters: [idParam('id')], responses: { ...ok(202, 'dispatch accepted'), ...auth, ...errors([404, 'ORDER_NOT_FOUND'], [409, 'ORDER_NOT_DISPATCHABLE']) } } },
-      '/orders/{id}/events': { get: { summary: 'Live timeline (Server-Sent Events; resumes with Last-Event-ID)', security: secured, parameters: [idParam('id'), { name: 'Last-Event-ID', in: 'header', required: false, schema: { type: 'string' } }], responses: { 200: { description: 'text/event-stream of timeline entries; closes when the order is final', content: { 'text/event-stream': { schema: { type: 'string' } } } }, ...auth, ...errors([404, 'ORDER_NOT_FOUND']) } } },
+      '/orders/{id}/events': { get: { summary: 'Live timeline (Server-Sent Events; resumes with Last-Event-ID)', security: secured, parameters: [idParam('id'), { name: 'Last-Event-ID', in: 'header', required: false, schema: { type: 'string' } }], responses: { 200: { description: 'text/event-stream of timeline entries (id: sequence, event: entry type, data: the entry as JSON); closes when the order is final', content: { 'text/event-stream': { schema: sseEvent } } }, ...auth, ...errors([404, 'ORDER_NOT_FOUND']) } } },
     },
   };
 }

@@ -20,6 +20,10 @@ export async function startWebServer(config: Config = loadConfig(), logger: Logg
     const s = app.listen(config.PORT, config.HOST, () => resolve(s));
   });
   server.keepAliveTimeout = 65_000;
+  // A client trickling its headers or body (slowloris) is cut off; responses such as the SSE stream
+  // are not limited by these.
+  server.headersTimeout = 15_000;
+  server.requestTimeout = 30_000;
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   logger.info({ port }, 'api listening');
