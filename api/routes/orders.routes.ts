@@ -25,13 +25,18 @@ export function ordersRouter(deps: OrdersRouteDeps): Router {
   const router = Router();
   const anyone = authenticate(config, 'customer', 'admin');
 
-  /** The order if the caller may see it; another customer's order is indistinguishable from none. */
-  async function visibleOrder(req: Request) {
-    const orderId = String(req.params.id);
-    const row = UUID.test(orderId) ? await prisma.order.findUnique({ where: { id: orderId } }) : null;
+  /** Another customer's order is indistinguishable from a missing one (no existence leak). */
+  function visibleTo<T extends { customerId: string }>(req: Request, order: T | null): T {
     const p = req.principal!;
-    if (!row || (p.role !== 'admin' && row.customerId !== p.customerId)) throw notFound('ORDER_NOT_FOUND', 'order');
-    return row;
+    if (!order || (p.role !== 'admin' && order.customerId !== p.customerId)) throw notFound('ORDER_NOT_FOUND', 'order');
+    return order;
+  }
+  const orderIdOf = (req: Request) => (UUID.test(String(req.params.id)) ? String(req.params.id) : null);
+
+  /** The order row if the caller may see it. */
+  async function visibleOrder(req: Request) {
+    const orderId = orderIdOf(req);
+    return visibleTo(req, orderId ? await prisma.order.findUnique({ where: { id: orderId } }) : null);
   }
 
   router.post('/', authenticate(config, 'customer'), async (req, res) => {
@@ -61,8 +66,8 @@ export function ordersRouter(deps: OrdersRouteDeps): Router {
   });
 
   router.get('/:id', anyone, async (req, res) => {
-    const row = await visibleOrder(req);
-    res.json(await findOrderView(prisma, row.id));
+    const orderId = orderIdOf(req);
+    res.json(visibleTo(req, orderId ? await findOrderView(prisma, orderId) : null));
   });
 
   router.get('/:id/events', anyone, async (req, res) => {
