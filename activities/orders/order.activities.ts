@@ -41,6 +41,8 @@ export function createOrderActivities(deps: { prisma: PrismaClient }) {
     /** Creates the order and its OrderPlaced event; the API may have done it already (same result). */
     async recordOrderPlaced(input: PlaceOrderInput): Promise<void> {
       const stepKey = `${input.orderId}:placed`;
+      // Usually the API has written it already: one plain read, no transaction.
+      if (await stepAlreadyDone(prisma, stepKey)) return;
       await inTransaction(prisma, async (tx) => {
         if (await stepAlreadyDone(tx, stepKey)) return;
         await insertPlacedOrder(tx, input);

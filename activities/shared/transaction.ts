@@ -52,7 +52,7 @@ export async function appendEvents(tx: Tx, source: EventSource, events: readonly
 }
 
 /** True when the saga step with this key already committed (a retry or a duplicate delivery). */
-export async function stepAlreadyDone(tx: Tx, stepKey: string): Promise<boolean> {
+export async function stepAlreadyDone(tx: Tx | PrismaClient, stepKey: string): Promise<boolean> {
   const found = await tx.domainEvent.findUnique({ where: { stepKey: `${stepKey}#0` }, select: { id: true } });
   return found !== null;
 }
