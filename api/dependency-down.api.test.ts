@@ -1,14 +1,13 @@
 // When PostgreSQL is unreachable, requests fail with 503 SERVICE_UNAVAILABLE (retryable) and
 // readiness names the failing check — never a 500.
-import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
 import { createApp } from './app';
 import { createLogger } from '../platform/logger';
 import { createPrisma, type PrismaClient } from '../platform/prisma';
 import { freePort } from '../test/free-port';
-import { testConfig } from '../test/harness';
+import { listen, testConfig } from '../test/harness';
 
-let server: Server;
+let close: (() => Promise<void>) | undefined;
 let baseUrl: string;
 let prisma: PrismaClient;
 let connection: Connection;
@@ -18,13 +17,10 @@ beforeAll(async () => {
   prisma = createPrisma(`postgresql://postgres@127.0.0.1:${await freePort()}/nowhere`, 2);
   connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const app = createApp({ prisma, temporal: new Client({ connection }), config, logger: createLogger({ level: 'silent' }) });
-  server = await new Promise<Server>((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)); });
-  const address = server.address();
-  baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  ({ baseUrl, close } = await listen(app));
 });
 afterAll(async () => {
-  server?.closeAllConnections();
-  await new Promise<void>((resolve) => server?.close(() => resolve()));
+  await close?.();
   await connection?.close();
   await prisma?.$disconnect().catch(() => undefined);
 });

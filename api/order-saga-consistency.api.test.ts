@@ -1,11 +1,10 @@
 // "No order without a saga, no saga without an order visible to GET" — even when a step fails
 // between starting the workflow and writing the order row.
-import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
 import { createApp } from './app';
 import { createLogger } from '../platform/logger';
 import { freePort } from '../test/free-port';
-import { aCustomer, aProduct, eventually, startTestStack, tokenFor, type TestStack } from '../test/harness';
+import { aCustomer, aProduct, eventually, listen, startTestStack, tokenFor, type TestStack } from '../test/harness';
 import { orderInput, startSaga } from '../workflows/saga-test-kit';
 import { call, orderBody } from '../test/api-kit';
 
@@ -26,19 +25,16 @@ it('when the API dies right after starting the saga (before writing the order), 
 });
 
 describe('when Temporal is unreachable', () => {
-  let server: Server;
+  let close: (() => Promise<void>) | undefined;
   let baseUrl: string;
   let connection: Connection;
   beforeAll(async () => {
     connection = Connection.lazy({ address: `127.0.0.1:${await freePort()}`, connectTimeout: 500 });
     const app = createApp({ prisma: stack.prisma, temporal: new Client({ connection }), config: stack.config, logger: createLogger({ level: 'silent' }) });
-    server = await new Promise<Server>((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)); });
-    const address = server.address();
-    baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    ({ baseUrl, close } = await listen(app));
   });
   afterAll(async () => {
-    server?.closeAllConnections();
-    await new Promise<void>((resolve) => server?.close(() => resolve()));
+    await close?.();
     await connection?.close().catch(() => undefined);
   });
 

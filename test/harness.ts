@@ -73,27 +73,33 @@ export async function startTestStack(options: { env?: Record<string, string>; co
   }
   await Promise.all((options.contexts ?? CONTEXTS).map(startWorker));
 
-  let server: Server | undefined;
-  let baseUrl = '';
+  let served: Awaited<ReturnType<typeof listen>> | undefined;
   if (options.api) {
     await bootstrapAdmin(prisma, config);
-    const app = createApp({ prisma, temporal, config, logger: createLogger({ level: config.LOG_LEVEL }) });
-    server = await new Promise<Server>((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)); });
-    const address = server.address();
-    baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    served = await listen(createApp({ prisma, temporal, config, logger: createLogger({ level: config.LOG_LEVEL }) }));
   }
 
   return {
-    config, prisma, temporal, baseUrl, workers, startWorker, stopWorker,
+    config, prisma, temporal, baseUrl: served?.baseUrl ?? '', workers, startWorker, stopWorker,
     async stop() {
-      if (server) {
-        server.closeAllConnections();
-        await new Promise<void>((resolve) => server!.close(() => resolve()));
-      }
+      await served?.close();
       await Promise.all([...workers.keys()].map(stopWorker));
       await nativeConnection.close();
       await clientConnection.close();
       await prisma.$disconnect();
+    },
+  };
+}
+
+/** Serves an Express app on a free loopback port; `close` drops open connections (SSE too). */
+export async function listen(app: { listen: (port: number, host: string, cb: () => void) => Server }) {
+  const server = await new Promise<Server>((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)); });
+  const address = server.address();
+  return {
+    baseUrl: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
 }
