@@ -2,7 +2,8 @@
 // dev server: every outcome leaves stock, credit and payment balances exact.
 import { aCustomer, aProduct, balances, eventually, startTestStack, type TestStack } from '../test/harness';
 import { orderInput, startSaga, timelineTypes } from './saga-test-kit';
-import { cancelUpdate, dispatchUpdate, reviseUpdate, statusQuery, type ReviseRequest } from './definitions';
+import { cancelUpdate, dispatchUpdate, reviseUpdate, statusQuery, type PlaceOrderInput, type ReviseRequest } from './definitions';
+import type { Context } from '../workers/worker-factory';
 
 let stack: TestStack;
 beforeAll(async () => { stack = await startTestStack(); });
@@ -102,35 +103,39 @@ describe('revise', () => {
   });
 });
 
+/**
+ * Places an order while the `context` worker is stopped, so the saga waits on that step; `act` runs
+ * meanwhile, then the worker starts again and the saga goes on.
+ */
+async function whileWorkerDown(context: Context, act: (order: { input: PlaceOrderInput; handle: Awaited<ReturnType<typeof startSaga>> }) => Promise<void>) {
+  const { productId } = await aProduct(stack.prisma, { stock: 10 });
+  const { customerId } = await aCustomer(stack.prisma);
+  await stack.stopWorker(context);
+  const input = orderInput({ customerId, lines: [{ productId, quantity: 2 }], dispatchDelayMs: HOUR });
+  const handle = await startSaga(stack, input);
+  try {
+    await act({ input, handle });
+  } finally {
+    await stack.startWorker(context);
+  }
+  return { productId, customerId, input, handle };
+}
+
 describe('cancel', () => {
   it('when cancelled while APPROVAL_PENDING (stock step in flight), then the reservation made meanwhile is released and the order CANCELLED', async () => {
-    const { productId } = await aProduct(stack.prisma, { stock: 10 });
-    const { customerId } = await aCustomer(stack.prisma);
-    await stack.stopWorker('stock');
-    const input = orderInput({ customerId, lines: [{ productId, quantity: 2 }], dispatchDelayMs: HOUR });
-    const handle = await startSaga(stack, input);
-    try {
+    const { productId, customerId, handle } = await whileWorkerDown('stock', async ({ input, handle }) => {
       await eventually(() => stack.prisma.order.findUnique({ where: { id: input.orderId } }), (o) => o?.status === 'APPROVAL_PENDING');
       await expect(handle.executeUpdate(cancelUpdate)).resolves.toMatchObject({ status: 'CANCEL_PENDING' });
-    } finally {
-      await stack.startWorker('stock');
-    }
+    });
     await expect(handle.result()).resolves.toMatchObject({ status: 'CANCELLED', reason: 'CUSTOMER_REQUEST', compensationsRun: ['releaseStock'] });
     expect(await balances(stack.prisma, { productId, customerId })).toEqual({ onHand: 10, reserved: 0, creditHeld: 0, creditConsumed: 0 });
   });
 
   it('when cancelled while APPROVED (payment not yet done), then credit and stock are released and nothing is charged', async () => {
-    const { productId } = await aProduct(stack.prisma, { stock: 10 });
-    const { customerId } = await aCustomer(stack.prisma);
-    await stack.stopWorker('payment');
-    const input = orderInput({ customerId, lines: [{ productId, quantity: 2 }], dispatchDelayMs: HOUR });
-    const handle = await startSaga(stack, input);
-    try {
+    const { productId, customerId, input, handle } = await whileWorkerDown('payment', async ({ input, handle }) => {
       await eventually(() => stack.prisma.order.findUnique({ where: { id: input.orderId } }), (o) => o?.status === 'APPROVED');
       await handle.executeUpdate(cancelUpdate);
-    } finally {
-      await stack.startWorker('payment');
-    }
+    });
     const result = await handle.result();
     expect(result).toMatchObject({ status: 'CANCELLED', reason: 'CUSTOMER_REQUEST' });
     // The charge already scheduled completes, then is refunded: money moves back exactly.
@@ -168,18 +173,11 @@ describe('cancel', () => {
   });
 
   it('when an operator cancels the workflow while its payment step is in flight, then the step finishes, is refunded, and everything is released', async () => {
-    const { productId } = await aProduct(stack.prisma, { stock: 10 });
-    const { customerId } = await aCustomer(stack.prisma);
-    await stack.stopWorker('payment');
-    const input = orderInput({ customerId, lines: [{ productId, quantity: 2 }], dispatchDelayMs: HOUR });
-    const handle = await startSaga(stack, input);
-    try {
+    const { productId, customerId, input, handle } = await whileWorkerDown('payment', async ({ handle }) => {
       // The charge is scheduled (and waiting for a payment worker) when the cancel arrives.
       await eventually(async () => (await handle.describe()).raw.pendingActivities ?? [], (pending) => pending.some((a) => a.activityType?.name === 'chargePayment'));
       await handle.cancel();
-    } finally {
-      await stack.startWorker('payment');
-    }
+    });
     await expect(handle.result()).resolves.toMatchObject({ status: 'CANCELLED', reason: 'CUSTOMER_REQUEST', compensationsRun: ['refundPayment', 'releaseCredit', 'releaseStock'] });
     expect(await balances(stack.prisma, { productId, customerId })).toEqual({ onHand: 10, reserved: 0, creditHeld: 0, creditConsumed: 0 });
     expect(await stack.prisma.payment.findUniqueOrThrow({ where: { orderId: input.orderId } })).toMatchObject({ status: 'REFUNDED', refundedCents: 2000 });
