@@ -24,7 +24,7 @@ describe('POST /auth/register', () => {
     const row = await stack.prisma.customer.findUniqueOrThrow({ where: { email } });
     expect(row).toMatchObject({ id: reply.body.customerId, role: 'customer' });
     expect(row.passwordHash).not.toContain('correct-horse');
-    expect(await stack.prisma.creditLine.findUnique({ where: { customerId: row.id } })).toMatchObject({ limitCents: 100_000, heldCents: 0, consumedCents: 0 });
+    expect(await stack.prisma.creditLine.findUnique({ where: { customerId: row.id } })).toMatchObject({ limitCents: 100_000n, heldCents: 0n, consumedCents: 0n });
   });
 
   it('when a credit limit is given, then it is the customer\'s limit', async () => {

@@ -18,7 +18,9 @@ const timelineEntry = z.object({ sequence: z.number().int(), type: z.string(), a
 const orderLine = z.object({ productId: z.string(), sku: z.string(), name: z.string(), quantity: z.number().int(), unitPriceCents: z.number().int(), lineTotalCents: z.number().int() });
 const orderSummary = z.object({
   orderId: z.string(), customerId: z.string(), status: z.enum(s.ORDER_STATUS_VALUES), items: z.array(orderLine), totalCents: z.number().int(),
-  shippingAddress: s.shippingAddress, rejectionReason: z.string().nullable(), cancellationReason: z.string().nullable(),
+  shippingAddress: s.shippingAddress,
+  payment: z.object({ chargedCents: z.number().int(), refundedCents: z.number().int() }).describe('what the payment provider holds for this order: every charge (a revision\'s extra too) and every refund'),
+  rejectionReason: z.string().nullable(), cancellationReason: z.string().nullable(),
   createdAt: z.string(), updatedAt: z.string(), version: z.number().int(),
 });
 const order = orderSummary.extend({ timeline: z.array(timelineEntry) });

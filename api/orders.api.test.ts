@@ -2,7 +2,7 @@
 // dispatch and the SSE timeline. Two stacks: one ships at once (DISPATCH_DELAY 0), one keeps paid
 // orders waiting for dispatch (DISPATCH_DELAY 1h) so cancel and dispatch can be exercised.
 import { randomUUID } from 'node:crypto';
-import { aProduct, eventually, startTestStack, type TestStack } from '../test/harness';
+import { aProduct, balances, eventually, startTestStack, type TestStack } from '../test/harness';
 import { address, adminToken, call, expectProblem, getOrder, orderBody, ordersOf, placed, postOrder, shopper, types, untilStatus } from '../test/api-kit';
 
 let fast: TestStack;
@@ -27,7 +27,7 @@ describe('POST /orders', () => {
     expect(reply.body).toEqual({
       orderId: expect.any(String), customerId, status: 'APPROVAL_PENDING',
       items: [{ productId, sku, name: 'Test Product', quantity: 3, unitPriceCents: 1250, lineTotalCents: 3750 }],
-      totalCents: 3750, shippingAddress: address, rejectionReason: null, cancellationReason: null,
+      totalCents: 3750, shippingAddress: address, payment: { chargedCents: 0, refundedCents: 0 }, rejectionReason: null, cancellationReason: null,
       createdAt: expect.any(String), updatedAt: expect.any(String), version: expect.any(Number),
       timeline: [{ sequence: 1, type: 'OrderPlaced', at: expect.any(String), data: expect.anything() }],
     });
@@ -334,7 +334,7 @@ describe('POST /orders/:id/cancel', () => {
     expect((await call(slow, 'GET', '/customers/me', { token })).body.creditAvailableCents).toBe(100_000);
     expect((await call(slow, 'GET', `/products/${productId}`)).body.stockAvailable).toBe(10);
     expect(await slow.prisma.payment.findUnique({ where: { orderId } })).toMatchObject({ status: 'REFUNDED' });
-    expect(await slow.prisma.creditLine.findUniqueOrThrow({ where: { customerId } })).toMatchObject({ heldCents: 0, consumedCents: 0 });
+    expect(await balances(slow.prisma, { customerId })).toMatchObject({ creditHeld: 0, creditConsumed: 0 });
   });
 
   it('when an order is cancelled twice, then the second cancel is 409 ORDER_NOT_CANCELLABLE', async () => {

@@ -23,7 +23,7 @@ const TITLES: Record<number, string> = {
 const DOMAIN_STATUS: Record<string, number> = {
   VALIDATION_FAILED: 400,
   ORDER_NOT_CANCELLABLE: 409, ORDER_NOT_REVISABLE: 409, ORDER_NOT_DISPATCHABLE: 409, ILLEGAL_TRANSITION: 409,
-  INSUFFICIENT_STOCK: 409, ORDER_MINIMUM_NOT_MET: 422,
+  INSUFFICIENT_STOCK: 409, ORDER_MINIMUM_NOT_MET: 422, ORDER_TOTAL_TOO_LARGE: 422,
 };
 
 export const notFound = (code: string, what: string) => new HttpError(404, code, `${what} not found`);

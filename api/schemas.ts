@@ -27,7 +27,7 @@ export const tokenBody = z.object({
 export const createProductBody = z.object({
   sku: noNul(z.string().trim().min(1).max(64)),
   name: noNul(z.string().trim().min(1).max(200)),
-  priceCents: cents,
+  priceCents: z.number().int().min(1).max(1_000_000_000),
   stock: z.number().int().min(0).max(1_000_000_000),
 });
 

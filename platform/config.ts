@@ -40,6 +40,10 @@ const schema = z.object({
   ADMIN_PASSWORD: z.string().min(8).default(DEV_ADMIN_PASSWORD),
   DISPATCH_DELAY: duration.default(parseDurationMs('15s')),
   ORDER_MINIMUM_CENTS: intFromEnv(0),
+  /** Orders and revisions above this total are refused (422 ORDER_TOTAL_TOO_LARGE); exact to 2^53. */
+  ORDER_MAX_TOTAL_CENTS: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).default(10_000_000_000),
+  /** Revision requests an order accepts in its life (each runs a revision saga in its history). */
+  MAX_REVISIONS: z.coerce.number().int().min(0).max(100).default(5),
   CARRIER_UNSERVED_COUNTRIES: z
     .string()
     .default('AQ')

@@ -133,7 +133,7 @@ export async function balances(prisma: PrismaClient, ids: { productId?: string; 
   const credit = ids.customerId ? await prisma.creditLine.findUniqueOrThrow({ where: { customerId: ids.customerId } }) : null;
   return {
     onHand: product?.onHand, reserved: product?.reserved,
-    creditHeld: credit?.heldCents, creditConsumed: credit?.consumedCents,
+    creditHeld: credit ? Number(credit.heldCents) : undefined, creditConsumed: credit ? Number(credit.consumedCents) : undefined,
   };
 }
 

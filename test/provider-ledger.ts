@@ -18,7 +18,7 @@ export async function providerLedger(prisma: PrismaClient, orderId: string): Pro
   const byId = new Map(charges.map((c) => [c.chargeId, c]));
   const refundsWithoutCharge: ProviderLedger['refundsWithoutCharge'] = [];
   for (const refund of rows.filter((r) => r.kind === 'refund' && r.outcome === 'succeeded')) {
-    const charge = byId.get(refund.token);
+    const charge = byId.get(refund.refundOf ?? refund.token);
     if (charge) charge.refundedCents += Number(refund.amountCents);
     else refundsWithoutCharge.push({ refundId: refund.chargeId!, amountCents: Number(refund.amountCents) });
   }

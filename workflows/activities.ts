@@ -14,12 +14,19 @@ const forward: ActivityOptions = {
   retry: { initialInterval: '100ms', backoffCoefficient: 2, maximumInterval: '10s' },
 };
 
-// Compensations must eventually succeed. Each burst is bounded so the workflow sees a persistent
-// failure, records it (CompensationFailed) and tries again instead of failing silently.
+// Compensations must eventually succeed. The first burst is bounded so the workflow sees a
+// persistent failure and records it (CompensationFailed); then Temporal's own retry takes over with
+// unlimited attempts and a back-off growing to a 10-minute cap. Server-side retries add no history
+// events, so a compensation failing for days keeps the history the same length.
 export const COMPENSATION_ATTEMPTS_PER_ROUND = 5;
 const compensating: ActivityOptions = {
   startToCloseTimeout: '10s',
   retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: COMPENSATION_ATTEMPTS_PER_ROUND },
+};
+export const PERSISTENT_RETRY_CAP = '10m';
+const persisting: ActivityOptions = {
+  startToCloseTimeout: '10s',
+  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: PERSISTENT_RETRY_CAP },
 };
 
 function queue(context: 'orders' | 'stock' | 'credit' | 'payment' | 'shipment'): string {
@@ -37,13 +44,16 @@ export function sagaActivities() {
   };
 }
 
-export function compensationActivities() {
+/** Compensations and releases: `persistent` is the round after a recorded failure (retried for ever). */
+export function compensationActivities(persistent = false) {
+  const options = persistent ? persisting : compensating;
   return {
-    stock: proxyActivities<StockActivities>({ ...compensating, taskQueue: queue('stock') }),
-    credit: proxyActivities<CreditActivities>({ ...compensating, taskQueue: queue('credit') }),
-    payment: proxyActivities<PaymentActivities>({ ...compensating, taskQueue: queue('payment') }),
+    stock: proxyActivities<StockActivities>({ ...options, taskQueue: queue('stock') }),
+    credit: proxyActivities<CreditActivities>({ ...options, taskQueue: queue('credit') }),
+    payment: proxyActivities<PaymentActivities>({ ...options, taskQueue: queue('payment') }),
   };
 }
+export type UndoActivities = ReturnType<typeof compensationActivities>;
 
 /**
  * Calls an activity with a one-line summary that the Web UI shows on the event (no personal data:

@@ -23,6 +23,8 @@ export interface PlaceOrderInput {
   paymentToken: string;
   placedAt: string;
   dispatchDelayMs: number;
+  /** MAX_REVISIONS when the order was placed (absent in histories recorded before it existed: 5). */
+  maxRevisions?: number;
 }
 
 export type SagaStep = 'stock' | 'credit' | 'payment' | 'shipment';

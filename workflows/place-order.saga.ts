@@ -9,7 +9,7 @@ import {
 import type { OrderStatus, RejectionReason } from '../domain/orders/order';
 import { canCancel } from '../domain/orders/order';
 import type { OrderCommand } from '../activities/orders/order.activities';
-import { sagaActivities, compensationActivities, summarized } from './activities';
+import { sagaActivities, summarized } from './activities';
 import { CompensationStack } from './compensations';
 import { reviseOrderSaga } from './revise-order.saga';
 import {
@@ -28,7 +28,6 @@ function declineCode(error: unknown): string | null {
 export async function placeOrderSaga(input: PlaceOrderInput): Promise<OrderSagaResult> {
   const { orderId } = input;
   const act = sagaActivities();
-  const undo = compensationActivities();
   const compensations = new CompensationStack();
   const completedSteps: SagaStep[] = [];
   let status: OrderStatus = 'APPROVAL_PENDING';
@@ -41,6 +40,13 @@ export async function placeOrderSaga(input: PlaceOrderInput): Promise<OrderSagaR
   let pendingRevision: ReviseRequest | null = null;
   let revising = false;
   let revisions = 0;
+  // Revision requests accepted so far; MAX_REVISIONS bounds them (and with them the history).
+  let revisionsAccepted = 0;
+  const maxRevisions = input.maxRevisions ?? 5;
+  // Set once the outcome is being settled (a rejection or cancel unwinding, or the shipment under
+  // way): from then on a new cancel, revise or dispatch could only be accepted and then dropped, so
+  // they are refused (409) instead.
+  let closing = false;
   let currentItems = input.items;
   const locked = () => pendingRevision !== null || revising;
 
@@ -53,7 +59,7 @@ export async function placeOrderSaga(input: PlaceOrderInput): Promise<OrderSagaR
     return { orderId, status: 'CANCEL_PENDING' as const };
   }, {
     validator: () => {
-      if (!canCancel(status) || cancelRequested || dispatchRequested || dispatching || locked()) {
+      if (!canCancel(status) || closing || cancelRequested || dispatchRequested || dispatching || locked()) {
         throw ApplicationFailure.nonRetryable(`order ${orderId} is ${status} and cannot be cancelled`, 'ORDER_NOT_CANCELLABLE');
       }
     },
@@ -64,19 +70,23 @@ export async function placeOrderSaga(input: PlaceOrderInput): Promise<OrderSagaR
     return { orderId, status };
   }, {
     validator: () => {
-      if (status !== 'PAID' || cancelRequested || dispatching || dispatchRequested || locked()) {
+      if (status !== 'PAID' || closing || cancelRequested || dispatching || dispatchRequested || locked()) {
         throw ApplicationFailure.nonRetryable(`order ${orderId} is not waiting for dispatch`, 'ORDER_NOT_DISPATCHABLE');
       }
     },
   });
-  setHandler(dispatchSignal, () => { if (status === 'PAID' && !dispatching && !locked()) acceptDispatch(); });
+  setHandler(dispatchSignal, () => { if (status === 'PAID' && !closing && !cancelRequested && !dispatching && !locked()) acceptDispatch(); });
   setHandler(reviseUpdate, (request) => {
     pendingRevision = request;
+    revisionsAccepted++;
     return { orderId, status: 'REVISION_PENDING' as const };
   }, {
     validator: (_request: ReviseRequest) => {
-      if ((status !== 'APPROVED' && status !== 'PAID') || cancelRequested || dispatching || dispatchRequested || locked()) {
+      if ((status !== 'APPROVED' && status !== 'PAID') || closing || cancelRequested || dispatching || dispatchRequested || locked()) {
         throw ApplicationFailure.nonRetryable(`order ${orderId} is ${status} and cannot be revised now`, 'ORDER_NOT_REVISABLE');
+      }
+      if (revisionsAccepted >= maxRevisions) {
+        throw ApplicationFailure.nonRetryable(`order ${orderId} was already revised ${revisionsAccepted} times (at most ${maxRevisions})`, 'ORDER_NOT_REVISABLE');
       }
     },
   });
@@ -94,19 +104,30 @@ export async function placeOrderSaga(input: PlaceOrderInput): Promise<OrderSagaR
     await compensations.unwind(onCompensationFailure);
     if (compensations.recovered) upsertSearchAttributes([{ key: CompensationFailingKey, value: false }]);
   };
-  const finish = (): OrderSagaResult => ({ orderId, status, reason, compensationsRun: [...compensations.ran] });
-
-  const rejectWith = async (why: RejectionReason) => {
-    reason = why;
-    await unwind();
-    await transition('reject', { type: 'reject', reason: why });
-    return finish();
+  const finish = async (): Promise<OrderSagaResult> => {
+    // A revision accepted while APPROVED but overtaken by the decision still gets its answer.
+    if (pendingRevision !== null) {
+      pendingRevision = null;
+      await transition('revision-overtaken', { type: 'overtakeRevision', reason: status === 'REJECTED' ? 'ORDER_REJECTED' : 'ORDER_CANCELLED' });
+    }
+    return { orderId, status, reason, compensationsRun: [...compensations.ran] };
   };
+
   const cancelOnRequest = async () => {
+    closing = true;
     await transition('request-cancel', { type: 'requestCancel' });
     await unwind();
     reason = 'CUSTOMER_REQUEST';
     await transition('cancel', { type: 'cancel', reason: 'CUSTOMER_REQUEST' });
+    return finish();
+  };
+  const rejectWith = async (why: RejectionReason) => {
+    // A cancel accepted (202) while the declined step was in flight came first: it is honoured.
+    if (cancelRequested) return cancelOnRequest();
+    closing = true;
+    reason = why;
+    await unwind();
+    await transition('reject', { type: 'reject', reason: why });
     return finish();
   };
 
@@ -121,7 +142,8 @@ export async function placeOrderSaga(input: PlaceOrderInput): Promise<OrderSagaR
   // runs non-cancellable), so every effect is known before anything is undone — an activity
   // abandoned half-way could otherwise commit after its compensation ran.
   CancellationScope.current().cancelRequested.catch(() => {
-    if (dispatching) return log.warn('workflow cancel ignored: the order is already being shipped', { orderId });
+    if (dispatching || dispatchRequested) return log.warn('workflow cancel ignored: the order is already being shipped', { orderId });
+    if (closing) return log.warn('workflow cancel ignored: the order is already being rejected or cancelled', { orderId });
     log.warn('workflow cancelled by an operator: cancelling the order', { orderId });
     cancelRequested = true;
   });
@@ -137,7 +159,7 @@ export async function placeOrderSaga(input: PlaceOrderInput): Promise<OrderSagaR
       throw error;
     }
     completedSteps.push('stock');
-    compensations.push({ name: 'releaseStock', run: () => summarized(undo.stock.releaseStock, 'Compensate: release stock', { orderId }) });
+    compensations.push({ name: 'releaseStock', run: (undo) => summarized(undo.stock.releaseStock, 'Compensate: release stock', { orderId }) });
     if (cancelRequested) return await cancelOnRequest();
 
     try {
@@ -147,7 +169,7 @@ export async function placeOrderSaga(input: PlaceOrderInput): Promise<OrderSagaR
       throw error;
     }
     completedSteps.push('credit');
-    compensations.push({ name: 'releaseCredit', run: () => summarized(undo.credit.releaseCredit, 'Compensate: release credit', { orderId }) });
+    compensations.push({ name: 'releaseCredit', run: (undo) => summarized(undo.credit.releaseCredit, 'Compensate: release credit', { orderId }) });
     if (cancelRequested) return await cancelOnRequest();
 
     await transition('approve', { type: 'approve' });
@@ -160,7 +182,7 @@ export async function placeOrderSaga(input: PlaceOrderInput): Promise<OrderSagaR
       throw error;
     }
     completedSteps.push('payment');
-    compensations.push({ name: 'refundPayment', run: () => summarized(undo.payment.refundPayment, 'Compensate: refund payment', { orderId }) });
+    compensations.push({ name: 'refundPayment', run: (undo) => summarized(undo.payment.refundPayment, 'Compensate: refund payment', { orderId }) });
     await transition('paid', { type: 'markPaid' });
 
     // Durable wait: the timer lives in Temporal, so it survives worker and server restarts.
@@ -174,7 +196,7 @@ export async function placeOrderSaga(input: PlaceOrderInput): Promise<OrderSagaR
       revising = true;
       pendingRevision = null;
       const outcome = await reviseOrderSaga({
-        orderId, revision: ++revisions, currentItems, paymentToken: input.paymentToken, act, undo, transition, declineCode, onCompensationFailure,
+        orderId, revision: ++revisions, currentItems, paymentToken: input.paymentToken, act, transition, declineCode, onCompensationFailure,
       }, request);
       revising = false;
       if (outcome.revised) {
@@ -184,6 +206,7 @@ export async function placeOrderSaga(input: PlaceOrderInput): Promise<OrderSagaR
     }
     if (cancelRequested) return await cancelOnRequest();
     dispatching = true;
+    closing = true;
     if (dispatchRequested) await transition('request-dispatch', { type: 'requestDispatch' });
 
     try {
@@ -191,6 +214,7 @@ export async function placeOrderSaga(input: PlaceOrderInput): Promise<OrderSagaR
     } catch (error) {
       if (declineCode(error) !== 'SHIPMENT_FAILED') throw error;
       reason = 'SHIPMENT_FAILED';
+      closing = true;
       await unwind();
       await transition('cancel', { type: 'cancel', reason: 'SHIPMENT_FAILED' });
       return finish();

@@ -26,8 +26,14 @@ const revision = (productId: string, quantity: number, orderMinimumCents = 0): R
   orderMinimumCents,
 });
 
-const order = (orderId: string) => stack.prisma.order.findUniqueOrThrow({ where: { id: orderId } });
-const payment = (orderId: string) => stack.prisma.payment.findUniqueOrThrow({ where: { orderId } });
+const order = async (orderId: string) => {
+  const row = await stack.prisma.order.findUniqueOrThrow({ where: { id: orderId } });
+  return { ...row, totalCents: Number(row.totalCents) };
+};
+const payment = async (orderId: string) => {
+  const row = await stack.prisma.payment.findUniqueOrThrow({ where: { orderId } });
+  return { chargedCents: Number(row.chargedCents), refundedCents: Number(row.refundedCents), status: row.status };
+};
 /** The projection shows the outcome and the workflow has taken it in (it is no longer locked). */
 async function settled(orderId: string, type: string) {
   await eventually(() => timelineTypes(stack.prisma, orderId), (t) => t.includes(type));
@@ -42,7 +48,7 @@ describe('revise', () => {
 
     expect(await order(input.orderId)).toMatchObject({ status: 'PAID', totalCents: 3000, items: [expect.objectContaining({ quantity: 3, lineTotalCents: 3000 })] });
     expect(await balances(stack.prisma, { productId, customerId })).toEqual({ onHand: 10, reserved: 3, creditHeld: 3000, creditConsumed: 0 });
-    expect(await payment(input.orderId)).toMatchObject({ amountCents: 3000, refundedCents: 0, status: 'CHARGED' });
+    expect(await payment(input.orderId)).toMatchObject({ chargedCents: 3000, refundedCents: 0, status: 'CHARGED' });
 
     await handle.executeUpdate(dispatchUpdate);
     await expect(handle.result()).resolves.toMatchObject({ status: 'SHIPPED' });
@@ -55,12 +61,12 @@ describe('revise', () => {
     await settled(input.orderId, 'OrderRevised');
 
     expect(await balances(stack.prisma, { productId, customerId })).toEqual({ onHand: 10, reserved: 1, creditHeld: 1000, creditConsumed: 0 });
-    expect(await payment(input.orderId)).toMatchObject({ amountCents: 3000, refundedCents: 2000, status: 'PARTIALLY_REFUNDED' });
+    expect(await payment(input.orderId)).toMatchObject({ chargedCents: 3000, refundedCents: 2000, status: 'PARTIALLY_REFUNDED' });
 
     await handle.executeUpdate(cancelUpdate);
     await expect(handle.result()).resolves.toMatchObject({ status: 'CANCELLED', reason: 'CUSTOMER_REQUEST' });
     expect(await balances(stack.prisma, { productId, customerId })).toEqual({ onHand: 10, reserved: 0, creditHeld: 0, creditConsumed: 0 });
-    expect(await payment(input.orderId)).toMatchObject({ amountCents: 3000, refundedCents: 3000, status: 'REFUNDED' });
+    expect(await payment(input.orderId)).toMatchObject({ chargedCents: 3000, refundedCents: 3000, status: 'REFUNDED' });
   });
 
   it('when the revision needs more stock than is available, then it is rejected (OUT_OF_STOCK) and the order is unchanged', async () => {
@@ -82,7 +88,7 @@ describe('revise', () => {
     expect(await order(input.orderId)).toMatchObject({ status: 'PAID', totalCents: 2000 });
     expect(await timelineTypes(stack.prisma, input.orderId)).toEqual(expect.arrayContaining(['RevisionRequested', 'StockReserved', 'StockReleased', 'RevisionRejected']));
     expect(await balances(stack.prisma, { productId, customerId })).toEqual({ onHand: 10, reserved: 2, creditHeld: 2000, creditConsumed: 0 });
-    expect(await payment(input.orderId)).toMatchObject({ amountCents: 2000, refundedCents: 0 });
+    expect(await payment(input.orderId)).toMatchObject({ chargedCents: 2000, refundedCents: 0 });
   });
 
   it('when a revision is pending, then cancel and dispatch are refused (semantic lock) until it settles', async () => {
@@ -141,7 +147,7 @@ describe('cancel', () => {
     // The charge already scheduled completes, then is refunded: money moves back exactly.
     expect(await balances(stack.prisma, { productId, customerId })).toEqual({ onHand: 10, reserved: 0, creditHeld: 0, creditConsumed: 0 });
     const charged = await stack.prisma.payment.findUnique({ where: { orderId: input.orderId } });
-    if (charged) expect(charged.refundedCents).toBe(charged.amountCents);
+    if (charged) expect(charged.refundedCents).toBe(charged.chargedCents);
   });
 
   it('when cancel and dispatch race on a waiting order, then exactly one wins and the balances match the outcome', async () => {
@@ -180,7 +186,7 @@ describe('cancel', () => {
     });
     await expect(handle.result()).resolves.toMatchObject({ status: 'CANCELLED', reason: 'CUSTOMER_REQUEST', compensationsRun: ['refundPayment', 'releaseCredit', 'releaseStock'] });
     expect(await balances(stack.prisma, { productId, customerId })).toEqual({ onHand: 10, reserved: 0, creditHeld: 0, creditConsumed: 0 });
-    expect(await stack.prisma.payment.findUniqueOrThrow({ where: { orderId: input.orderId } })).toMatchObject({ status: 'REFUNDED', refundedCents: 2000 });
+    expect(await payment(input.orderId)).toMatchObject({ status: 'REFUNDED', refundedCents: 2000 });
   });
 
   it('when an operator cancels the workflow while it waits for dispatch, then the order is CANCELLED and refunded', async () => {

@@ -1,12 +1,16 @@
 // The revise saga (runs inside the order workflow while the order waits for dispatch):
-// REVISION_PENDING → stock delta → credit delta → payment delta → back to the previous status with
-// the new items; a decline undoes the deltas already applied, in reverse, and records
-// RevisionRejected with the reason. Each step has a key `<orderId>:revise-<n>:<step>` so retries and
-// replays apply it once.
-import { revisionDelta, type OrderLine, type OrderStatus, type RevisionRejectionReason } from '../domain/orders/order';
+// REVISION_PENDING → acquire every increase (stock added, credit delta, extra charge) → release every
+// decrease (stock removed, credit returned, partial refund) → back to the previous status with the
+// new items. Increases come first so that undoing a declined revision only ever gives back what it
+// took: it never has to re-acquire stock someone else may have bought meanwhile. Decreases run only
+// once every increase succeeded; they cannot be declined and are retried until done.
+// Each step has a key `<orderId>:revise-<n>:<step>` so retries and replays apply it once.
+import {
+  keepSoldPrices, priceLines, revisionDelta, type OrderLine, type OrderStatus, type RevisionRejectionReason,
+} from '../domain/orders/order';
 import type { OrderCommand } from '../activities/orders/order.activities';
-import type { sagaActivities, compensationActivities } from './activities';
-import { CompensationStack } from './compensations';
+import type { sagaActivities } from './activities';
+import { CompensationStack, type OnPersistentFailure } from './compensations';
 import { summarized } from './activities';
 import type { ReviseRequest } from './definitions';
 
@@ -16,10 +20,9 @@ export interface RevisionContext {
   currentItems: readonly OrderLine[];
   paymentToken: string;
   act: ReturnType<typeof sagaActivities>;
-  undo: ReturnType<typeof compensationActivities>;
   transition: (step: string, command: OrderCommand) => Promise<OrderStatus>;
   declineCode: (error: unknown) => string | null;
-  onCompensationFailure: (name: string, round: number, message: string) => Promise<void>;
+  onCompensationFailure: OnPersistentFailure;
 }
 
 export type RevisionOutcome = { revised: true; items: OrderLine[]; totalCents: number } | { revised: false; reason: string };
@@ -27,13 +30,20 @@ export type RevisionOutcome = { revised: true; items: OrderLine[]; totalCents: n
 const REVISION_DECLINES = new Set<string>(['OUT_OF_STOCK', 'CREDIT_LIMIT_EXCEEDED', 'PAYMENT_DECLINED']);
 
 export async function reviseOrderSaga(ctx: RevisionContext, request: ReviseRequest): Promise<RevisionOutcome> {
-  const { orderId, revision, act, undo } = ctx;
+  const { orderId, revision, act } = ctx;
   const key = (step: string) => `${orderId}:revise-${revision}:${step}`;
-  const newItems: OrderLine[] = request.lines.map((l) => ({ ...l, lineTotalCents: l.unitPriceCents * l.quantity }));
+  const label = (what: string) => `Revision ${revision}: ${what}`;
+  // Lines the order already has keep the price they were sold at, whatever the API priced.
+  const lines = keepSoldPrices(ctx.currentItems, request.lines);
+  const { items: newItems, totalCents } = priceLines(lines);
   const delta = revisionDelta(ctx.currentItems, newItems);
+  const added = delta.quantityDeltas.filter((d) => d.quantityDelta > 0);
+  const removed = delta.quantityDeltas.filter((d) => d.quantityDelta < 0);
+  const more = Math.max(0, delta.totalDeltaCents);
+  const less = Math.max(0, -delta.totalDeltaCents);
 
   try {
-    await ctx.transition(`revise-${revision}-request`, { type: 'requestRevision', lines: request.lines, orderMinimumCents: request.orderMinimumCents });
+    await ctx.transition(`revise-${revision}-request`, { type: 'requestRevision', lines, orderMinimumCents: request.orderMinimumCents });
   } catch (error) {
     // The API checks the minimum and the status before sending; if they changed meanwhile, the
     // revision never started and the order is untouched.
@@ -42,23 +52,36 @@ export async function reviseOrderSaga(ctx: RevisionContext, request: ReviseReque
     throw error;
   }
 
-  const compensations = new CompensationStack();
+  const undo = new CompensationStack();
   try {
-    await summarized(act.stock.adjustReservation, `Revision ${revision}: adjust stock`, { orderId, stepKey: key('stock'), deltas: delta.quantityDeltas });
-    compensations.push({
-      name: 'undoStockDelta',
-      run: () => summarized(undo.stock.adjustReservation, `Compensate revision ${revision}: stock`, { orderId, stepKey: key('stock-undo'), deltas: delta.quantityDeltas.map((d) => ({ ...d, quantityDelta: -d.quantityDelta })) }),
-    });
-    await summarized(act.credit.adjustCredit, `Revision ${revision}: credit ${delta.totalDeltaCents}¢`, { orderId, stepKey: key('credit'), deltaCents: delta.totalDeltaCents });
-    compensations.push({ name: 'undoCreditDelta', run: () => summarized(undo.credit.adjustCredit, `Compensate revision ${revision}: credit`, { orderId, stepKey: key('credit-undo'), deltaCents: -delta.totalDeltaCents }) });
-    await summarized(act.payment.adjustPayment, `Revision ${revision}: payment ${delta.totalDeltaCents}¢`, { orderId, stepKey: key('payment'), deltaCents: delta.totalDeltaCents, token: ctx.paymentToken });
+    if (added.length > 0) {
+      await summarized(act.stock.adjustReservation, label(`reserve ${added.length} more line(s)`), { orderId, stepKey: key('stock'), deltas: added });
+      const giveBack = added.map((d) => ({ ...d, quantityDelta: -d.quantityDelta }));
+      undo.push({ name: `revision-${revision}:undoStock`, run: (u) => summarized(u.stock.adjustReservation, `Compensate revision ${revision}: stock`, { orderId, stepKey: key('stock-undo'), deltas: giveBack }) });
+    }
+    if (more > 0) {
+      await summarized(act.credit.adjustCredit, label(`hold ${more}¢ more credit`), { orderId, stepKey: key('credit'), deltaCents: more });
+      undo.push({ name: `revision-${revision}:undoCredit`, run: (u) => summarized(u.credit.adjustCredit, `Compensate revision ${revision}: credit`, { orderId, stepKey: key('credit-undo'), deltaCents: -more }) });
+      // The extra charge is the last increase: once it succeeded, nothing left can decline.
+      await summarized(act.payment.adjustPayment, label(`charge ${more}¢ more`), { orderId, stepKey: key('payment'), deltaCents: more, token: ctx.paymentToken });
+    }
   } catch (error) {
     const code = ctx.declineCode(error);
     if (!code || !REVISION_DECLINES.has(code)) throw error;
-    await compensations.unwind(ctx.onCompensationFailure);
+    await undo.unwind(ctx.onCompensationFailure);
     await ctx.transition(`revise-${revision}-reject`, { type: 'rejectRevision', reason: code as RevisionRejectionReason });
     return { revised: false, reason: code };
   }
-  await ctx.transition(`revise-${revision}-confirm`, { type: 'reviseOrder', lines: request.lines });
-  return { revised: true, items: newItems, totalCents: request.totalCents };
+
+  // Every increase holds: the revision is decided. Give back what the new lines no longer need.
+  const release = new CompensationStack();
+  if (less > 0) {
+    await release.complete({ name: `revision-${revision}:refund`, run: (u) => summarized(u.payment.adjustPayment, label(`refund ${less}¢`), { orderId, stepKey: key('payment'), deltaCents: -less, token: ctx.paymentToken }) }, ctx.onCompensationFailure);
+    await release.complete({ name: `revision-${revision}:releaseCredit`, run: (u) => summarized(u.credit.adjustCredit, label(`release ${less}¢ of credit`), { orderId, stepKey: key('credit'), deltaCents: -less }) }, ctx.onCompensationFailure);
+  }
+  if (removed.length > 0) {
+    await release.complete({ name: `revision-${revision}:releaseStock`, run: (u) => summarized(u.stock.adjustReservation, label(`release ${removed.length} line(s) of stock`), { orderId, stepKey: key('stock-release'), deltas: removed }) }, ctx.onCompensationFailure);
+  }
+  await ctx.transition(`revise-${revision}-confirm`, { type: 'reviseOrder', lines });
+  return { revised: true, items: newItems, totalCents };
 }

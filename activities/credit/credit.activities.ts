@@ -9,7 +9,7 @@ import { declining } from '../shared/business-failure';
 export async function loadCreditLine(tx: Tx, customerId: string): Promise<credit.CreditLine> {
   const row = await tx.creditLine.findUnique({ where: { customerId } });
   if (!row) throw new Error(`credit line of customer ${customerId} not found`);
-  return { customerId: row.customerId, limitCents: row.limitCents, heldCents: row.heldCents, consumedCents: row.consumedCents, version: row.version };
+  return { customerId: row.customerId, limitCents: Number(row.limitCents), heldCents: Number(row.heldCents), consumedCents: Number(row.consumedCents), version: row.version };
 }
 
 async function saveCreditLine(tx: Tx, line: credit.CreditLine, expectedVersion: number): Promise<void> {
@@ -28,7 +28,7 @@ export function createCreditActivities(deps: { prisma: PrismaClient }) {
       const held = await tx.creditReservation.findUnique({ where: { orderId } });
       if (!held || held.state !== 'RESERVED') return false;
       const line = await loadCreditLine(tx, held.customerId);
-      const next = change(line, held.amountCents);
+      const next = change(line, Number(held.amountCents));
       await saveCreditLine(tx, next.creditLine, line.version);
       await tx.creditReservation.update({ where: { orderId }, data: { state: to, updatedAt: new Date() } });
       await appendEvents(tx, { orderId, context: 'credit', aggregateId: held.customerId }, next.events);
@@ -64,7 +64,7 @@ export function createCreditActivities(deps: { prisma: PrismaClient }) {
           const line = await loadCreditLine(tx, held.customerId);
           const change = deltaCents > 0 ? credit.reserveCredit(line, deltaCents, orderId) : credit.releaseCredit(line, -deltaCents, orderId);
           await saveCreditLine(tx, change.creditLine, line.version);
-          await tx.creditReservation.update({ where: { orderId }, data: { amountCents: held.amountCents + deltaCents, updatedAt: new Date() } });
+          await tx.creditReservation.update({ where: { orderId }, data: { amountCents: Number(held.amountCents) + deltaCents, updatedAt: new Date() } });
           await appendEvents(tx, { orderId, context: 'credit', aggregateId: held.customerId, stepKey }, change.events);
         }),
       );

@@ -16,7 +16,8 @@ export type OrderCommand =
   | { type: 'cancel'; reason: orders.CancellationReason }
   | { type: 'requestRevision'; lines: orders.OrderLineInput[]; orderMinimumCents: number }
   | { type: 'reviseOrder'; lines: orders.OrderLineInput[] }
-  | { type: 'rejectRevision'; reason: orders.RevisionRejectionReason };
+  | { type: 'rejectRevision'; reason: orders.RevisionRejectionReason }
+  | { type: 'overtakeRevision'; reason: orders.RevisionOvertakenReason };
 
 function apply(order: orders.Order, command: OrderCommand): orders.OrderChange {
   switch (command.type) {
@@ -30,6 +31,7 @@ function apply(order: orders.Order, command: OrderCommand): orders.OrderChange {
     case 'requestRevision': return orders.requestRevision(order, command.lines, command.orderMinimumCents);
     case 'reviseOrder': return orders.reviseOrder(order, command.lines);
     case 'rejectRevision': return orders.rejectRevision(order, command.reason);
+    case 'overtakeRevision': return orders.revisionOvertaken(order, command.reason);
   }
 }
 
@@ -65,8 +67,11 @@ export function createOrderActivities(deps: { prisma: PrismaClient }) {
 
     /** Makes a compensation that keeps failing visible on the order's timeline. */
     async recordCompensationFailed(request: { orderId: string; compensation: string; attempt: number; message: string }): Promise<void> {
-      await prisma.$transaction(async (tx) => {
-        await appendEvents(tx, { orderId: request.orderId, context: 'orders', aggregateId: request.orderId }, [
+      // Once per (compensation, round): a retry after a lost result finds its own entry.
+      const stepKey = `${request.orderId}:compensation-failed:${request.compensation}:${request.attempt}`;
+      await inTransaction(prisma, async (tx) => {
+        if (await stepAlreadyDone(tx, stepKey)) return;
+        await appendEvents(tx, source(request.orderId, stepKey), [
           { type: 'CompensationFailed', data: { compensation: request.compensation, attempt: request.attempt, message: request.message } },
         ]);
       });

@@ -12,7 +12,7 @@ export function toOrder(row: OrderRow): Order {
     customerId: row.customerId,
     status: row.status as Order['status'],
     items: row.items as unknown as OrderLine[],
-    totalCents: row.totalCents,
+    totalCents: Number(row.totalCents),
     rejectionReason: row.rejectionReason as Order['rejectionReason'],
     cancellationReason: row.cancellationReason as Order['cancellationReason'],
     statusBeforeLock: row.statusBeforeLock as Order['statusBeforeLock'],

@@ -1,102 +1,96 @@
-// Payment context (task queue `payment`). The provider call happens outside our transaction (it is
-// remote); its idempotency key `<orderId>:charge` makes a retry after a crash return the same charge.
+// Payment context (task queue `payment`). Provider calls happen outside our transaction (they are
+// remote). Every call carries an idempotency key derived from the saga step, and our ledger records
+// each charge's outcome — a decline too — so a retry after a crash or a lost result replays what
+// really happened instead of charging again or turning a decline into success.
 import { randomUUID } from 'node:crypto';
 import type { PrismaClient } from '../../platform/prisma';
 import * as payments from '../../domain/payment/payment';
-import { appendEvents, inTransaction, stepAlreadyDone, VersionConflict } from '../shared/transaction';
+import { appendEvents, inTransaction, stepAlreadyDone } from '../shared/transaction';
 import { businessFailure } from '../shared/business-failure';
-
-type PaymentRow = NonNullable<Awaited<ReturnType<PrismaClient['payment']['findUnique']>>>;
-
-function toPayment(row: PaymentRow): payments.Payment {
-  return {
-    id: row.id, orderId: row.orderId, amountCents: row.amountCents, refundedCents: row.refundedCents,
-    status: row.status as payments.PaymentStatus, providerChargeId: row.providerChargeId, version: row.version,
-  };
-}
+import { loadPayment, savePayment } from './payment.repository';
 
 export function createPaymentActivities(deps: { prisma: PrismaClient; provider: payments.PaymentProvider }) {
   const { prisma, provider } = deps;
   const declined = () => businessFailure('PAYMENT_DECLINED', 'the payment provider declined the charge');
+  const source = (orderId: string, aggregateId: string, stepKey?: string) => ({ orderId, context: 'payment', aggregateId, stepKey });
+
+  /** One charge per step key: the recorded outcome if there is one, else the provider's (deduped by the key). */
+  async function charge(orderId: string, stepKey: string, amountCents: number, token: string): Promise<{ chargeId: string }> {
+    const recorded = payments.findCharge(await loadPayment(prisma, orderId), stepKey);
+    if (recorded) {
+      if (recorded.outcome === 'DECLINED') throw declined();
+      return { chargeId: recorded.providerChargeId! };
+    }
+    const result = await provider.charge({ idempotencyKey: stepKey, amountCents, token, reference: orderId });
+    const outcome = await inTransaction(prisma, async (tx) => {
+      const before = await loadPayment(tx, orderId);
+      const already = payments.findCharge(before, stepKey);
+      if (already) return already; // a concurrent attempt recorded it first
+      const current = before ?? payments.newPayment({ id: randomUUID(), orderId });
+      const { payment, events } = payments.recordCharge(current, result.outcome === 'succeeded'
+        ? { id: randomUUID(), stepKey, amountCents, outcome: 'SUCCEEDED', providerChargeId: result.chargeId }
+        : { id: randomUUID(), stepKey, amountCents, outcome: 'DECLINED', providerChargeId: null, message: result.message });
+      await savePayment(tx, before, payment);
+      await appendEvents(tx, source(orderId, payment.id), events);
+      return payments.findCharge(payment, stepKey)!;
+    });
+    if (outcome.outcome === 'DECLINED') throw declined();
+    return { chargeId: outcome.providerChargeId! };
+  }
+
+  /**
+   * Refunds the planned parts at the provider, then records them. The plan is computed from the
+   * committed ledger, so a retry after a crash plans the same parts with the same idempotency keys.
+   */
+  async function refund(orderId: string, plan: (p: payments.Payment) => payments.RefundPart[], keyOf: (part: payments.RefundPart, p: payments.Payment) => string, stepKey?: string): Promise<number> {
+    const payment = await loadPayment(prisma, orderId);
+    if (!payment) return 0;
+    const parts = plan(payment);
+    if (parts.length === 0) return 0;
+    for (const part of parts) {
+      await provider.refund({ idempotencyKey: keyOf(part, payment), chargeId: part.providerChargeId, amountCents: part.amountCents });
+    }
+    await inTransaction(prisma, async (tx) => {
+      if (stepKey && (await stepAlreadyDone(tx, stepKey))) return;
+      const fresh = await loadPayment(tx, orderId);
+      if (!fresh || fresh.version !== payment.version) return; // a concurrent attempt recorded these very refunds
+      const { payment: next, events } = payments.recordRefunds(fresh, parts);
+      await savePayment(tx, fresh, next);
+      await appendEvents(tx, source(orderId, fresh.id, stepKey), events);
+    });
+    return parts.reduce((sum, p) => sum + p.amountCents, 0);
+  }
 
   return {
     /** Charges the order total once; PAYMENT_DECLINED is a business decline, outages are retried. */
     async chargePayment(request: { orderId: string; amountCents: number; token: string }): Promise<{ chargeId: string }> {
-      const { orderId, amountCents, token } = request;
-      const recorded = await prisma.payment.findUnique({ where: { orderId } });
-      if (recorded) {
-        if (recorded.status === 'DECLINED') throw declined();
-        return { chargeId: recorded.providerChargeId! };
-      }
-      const result = await provider.charge({ idempotencyKey: `${orderId}:charge`, amountCents, token });
-      const change = result.outcome === 'succeeded'
-        ? payments.chargeSucceeded({ id: randomUUID(), orderId, amountCents, providerChargeId: result.chargeId })
-        : payments.chargeDeclined({ id: randomUUID(), orderId, amountCents });
-      await inTransaction(prisma, async (tx) => {
-        if (await tx.payment.findUnique({ where: { orderId } })) return;
-        const p = change.payment;
-        await tx.payment.create({ data: { id: p.id, orderId, amountCents: p.amountCents, refundedCents: p.refundedCents, status: p.status, providerChargeId: p.providerChargeId } });
-        await appendEvents(tx, { orderId, context: 'payment', aggregateId: p.id }, change.events);
-      });
-      if (result.outcome === 'declined') throw declined();
-      return { chargeId: result.chargeId };
+      return charge(request.orderId, `${request.orderId}:charge`, request.amountCents, request.token);
     },
 
     /**
-     * A revision's payment delta: charge the difference (PAYMENT_DECLINED declines the revision) or
-     * refund part. The provider call carries the step key, so a retry never charges twice.
+     * A revision's payment delta: charge the difference as a charge of its own (PAYMENT_DECLINED
+     * declines the revision, on every retry too) or refund part, newest charge first.
      */
     async adjustPayment(request: { orderId: string; stepKey: string; deltaCents: number; token: string }): Promise<void> {
       const { orderId, stepKey, deltaCents, token } = request;
-      if (deltaCents === 0) return;
-      if (await prisma.$transaction((tx) => stepAlreadyDone(tx, stepKey))) return;
-      const before = toPayment(await prisma.payment.findUniqueOrThrow({ where: { orderId } }));
-      let declinedMessage: string | null = null;
       if (deltaCents > 0) {
-        const result = await provider.charge({ idempotencyKey: stepKey, amountCents: deltaCents, token });
-        if (result.outcome === 'declined') declinedMessage = result.message;
-      } else {
-        await provider.refund({ idempotencyKey: stepKey, chargeId: before.providerChargeId!, amountCents: -deltaCents });
+        await charge(orderId, stepKey, deltaCents, token);
+      } else if (deltaCents < 0) {
+        if (await stepAlreadyDone(prisma, stepKey)) return;
+        await refund(orderId, (p) => payments.planRefund(p, -deltaCents), (part) => `${stepKey}:${part.chargeId}`, stepKey);
       }
-      await inTransaction(prisma, async (tx) => {
-        if (await stepAlreadyDone(tx, stepKey)) return;
-        const fresh = toPayment(await tx.payment.findUniqueOrThrow({ where: { orderId } }));
-        if (declinedMessage !== null) {
-          await appendEvents(tx, { orderId, context: 'payment', aggregateId: fresh.id, stepKey }, [{ type: 'PaymentDeclined', data: { amountCents: deltaCents, message: declinedMessage, additional: true } }]);
-          return;
-        }
-        const { payment: next, events } = deltaCents > 0 ? payments.chargeMore(fresh, deltaCents) : payments.refund(fresh, -deltaCents);
-        const { count } = await tx.payment.updateMany({
-          where: { id: fresh.id, version: fresh.version },
-          data: { amountCents: next.amountCents, refundedCents: next.refundedCents, status: next.status, version: fresh.version + 1 },
-        });
-        if (count !== 1) throw new VersionConflict(`payment ${fresh.id}`);
-        await appendEvents(tx, { orderId, context: 'payment', aggregateId: fresh.id, stepKey }, events);
-      });
-      if (declinedMessage !== null) throw declined();
     },
 
-    /** Compensation: refunds what is still charged; nothing charged → nothing to do. */
+    /** Compensation: refunds what is still charged, charge by charge; nothing charged → nothing to do. */
     async refundPayment(request: { orderId: string }): Promise<{ refundedCents: number }> {
       const { orderId } = request;
-      const row = await prisma.payment.findUnique({ where: { orderId } });
-      if (!row) return { refundedCents: 0 };
-      const payment = toPayment(row);
-      const outstanding = payment.amountCents - payment.refundedCents;
-      if (payment.status === 'DECLINED' || outstanding === 0) return { refundedCents: 0 };
-      await provider.refund({ idempotencyKey: `${orderId}:refund:${payment.refundedCents}`, chargeId: payment.providerChargeId!, amountCents: outstanding });
-      await inTransaction(prisma, async (tx) => {
-        const fresh = toPayment((await tx.payment.findUniqueOrThrow({ where: { orderId } })));
-        if (fresh.refundedCents !== payment.refundedCents) return; // a concurrent attempt recorded it
-        const { payment: next, events } = payments.refund(fresh, outstanding);
-        const { count } = await tx.payment.updateMany({
-          where: { id: fresh.id, version: fresh.version },
-          data: { refundedCents: next.refundedCents, status: next.status, version: fresh.version + 1 },
-        });
-        if (count !== 1) throw new VersionConflict(`payment ${fresh.id}`);
-        await appendEvents(tx, { orderId, context: 'payment', aggregateId: fresh.id }, events);
+      // The key includes how much of the charge was refunded before, so it is the same on a retry
+      // of this refund and different for any later one.
+      const refundedCents = await refund(orderId, payments.planFullRefund, (part, p) => {
+        const charge = p.charges.find((c) => c.id === part.chargeId)!;
+        return `${orderId}:refund:${part.chargeId}:${charge.refundedCents}`;
       });
-      return { refundedCents: outstanding };
+      return { refundedCents };
     },
   };
 }

@@ -12,7 +12,7 @@ export interface StockLine { productId: string; quantity: number }
 async function loadProduct(tx: Tx, productId: string): Promise<stock.Product> {
   const row = await tx.product.findUnique({ where: { id: productId } });
   if (!row) throw new Error(`product ${productId} not found`);
-  return { id: row.id, sku: row.sku, name: row.name, priceCents: row.priceCents, onHand: row.onHand, reserved: row.reserved, version: row.version };
+  return { id: row.id, sku: row.sku, name: row.name, priceCents: Number(row.priceCents), onHand: row.onHand, reserved: row.reserved, version: row.version };
 }
 
 async function saveProduct(tx: Tx, product: stock.Product, expectedVersion: number): Promise<void> {

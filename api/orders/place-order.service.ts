@@ -8,7 +8,7 @@ import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/c
 import type { PrismaClient } from '../../platform/prisma';
 import type { Config } from '../../platform/config';
 import { taskQueues } from '../../platform/config';
-import { priceLines } from '../../domain/orders/order';
+import { assertTotalWithin, keepSoldPrices, priceLines, type OrderLine } from '../../domain/orders/order';
 import { insertPlacedOrder } from '../../activities/orders/order.activities';
 import { CustomerIdKey, OrderStatusKey, OrderTotalCentsKey, orderWorkflowId, type PlaceOrderInput } from '../../workflows/definitions';
 import { HttpError } from '../problem';
@@ -21,7 +21,12 @@ const START_DEADLINE_MS = 5000;
 export interface PlaceOrderDeps { prisma: PrismaClient; temporal: Client; config: Config }
 export interface PlaceOrderOutcome { created: boolean; order: OrderView }
 
-export async function priceItems(prisma: PrismaClient, items: { productId: string; quantity: number }[]) {
+/**
+ * Prices items from today's catalog (UNKNOWN_PRODUCT → 422); with `sold`, lines the order already
+ * has keep the price they were sold at. Totals above ORDER_MAX_TOTAL_CENTS → 422.
+ */
+export async function priceItems(deps: { prisma: PrismaClient; config: Config }, items: { productId: string; quantity: number }[], sold: readonly OrderLine[] = []) {
+  const { prisma } = deps;
   const ids = items.map((i) => i.productId);
   const products = ids.every((id) => UUID.test(id))
     ? await prisma.product.findMany({ where: { id: { in: ids } } })
@@ -32,10 +37,12 @@ export async function priceItems(prisma: PrismaClient, items: { productId: strin
     throw new HttpError(422, 'UNKNOWN_PRODUCT', `unknown product(s): ${unknown.map((u) => u.item.productId).join(', ')}`,
       unknown.map(({ i }) => ({ path: `items.${i}.productId`, message: 'no such product' })));
   }
-  return priceLines(items.map((item) => {
+  const priced = priceLines(keepSoldPrices(sold, items.map((item) => {
     const p = byId.get(item.productId)!;
-    return { productId: p.id, sku: p.sku, name: p.name, quantity: item.quantity, unitPriceCents: p.priceCents };
-  }));
+    return { productId: p.id, sku: p.sku, name: p.name, quantity: item.quantity, unitPriceCents: Number(p.priceCents) };
+  })));
+  assertTotalWithin(priced.totalCents, deps.config.ORDER_MAX_TOTAL_CENTS);
+  return priced;
 }
 
 function requestHash(body: PlaceOrderBody): string {
@@ -49,7 +56,7 @@ function requestHash(body: PlaceOrderBody): string {
 
 export async function placeOrder(deps: PlaceOrderDeps, customerId: string, body: PlaceOrderBody, idempotencyKey?: string): Promise<PlaceOrderOutcome> {
   const { prisma } = deps;
-  const priced = await priceItems(prisma, body.items);
+  const priced = await priceItems(deps, body.items);
   let orderId: string = randomUUID();
   let created = true;
 
@@ -74,7 +81,7 @@ export async function placeOrder(deps: PlaceOrderDeps, customerId: string, body:
   const input: PlaceOrderInput = {
     orderId, customerId, items: priced.items, totalCents: priced.totalCents,
     shippingAddress: body.shippingAddress, paymentToken: body.paymentMethod.token,
-    placedAt: new Date().toISOString(), dispatchDelayMs: deps.config.DISPATCH_DELAY,
+    placedAt: new Date().toISOString(), dispatchDelayMs: deps.config.DISPATCH_DELAY, maxRevisions: deps.config.MAX_REVISIONS,
   };
   // Insert, start, commit: a row the database refuses never gets a saga (the insert fails first), a
   // failed start rolls the row back, and if the API dies after the start but before the commit, the

@@ -22,14 +22,21 @@ function toTimeline(rows: TimelineRow[], afterSequence = 0): TimelineEntry[] {
 
 type OrderRow = NonNullable<Awaited<ReturnType<PrismaClient['order']['findUnique']>>>;
 
-export function orderSummary(row: Omit<OrderRow, 'statusBeforeLock'>) {
+/** What the provider's ledger holds for the order: every charge (a revision's extra too) and every refund. */
+export interface PaymentSummary { chargedCents: number; refundedCents: number }
+export const NOTHING_CHARGED: PaymentSummary = { chargedCents: 0, refundedCents: 0 };
+
+type SummaryRow = Omit<OrderRow, 'statusBeforeLock' | 'sagaRunId' | 'totalCents'> & { totalCents: bigint | number };
+
+export function orderSummary(row: SummaryRow, payment: PaymentSummary = NOTHING_CHARGED) {
   return {
     orderId: row.id,
     customerId: row.customerId,
     status: row.status,
     items: row.items,
-    totalCents: row.totalCents,
+    totalCents: Number(row.totalCents),
     shippingAddress: row.shippingAddress,
+    payment,
     rejectionReason: row.rejectionReason,
     cancellationReason: row.cancellationReason,
     createdAt: row.createdAt.toISOString(),
@@ -39,7 +46,8 @@ export function orderSummary(row: Omit<OrderRow, 'statusBeforeLock'>) {
 }
 
 interface OrderViewRow {
-  id: string; customer_id: string; status: string; items: unknown; total_cents: number; shipping_address: unknown;
+  id: string; customer_id: string; status: string; items: unknown; total_cents: bigint; shipping_address: unknown;
+  charged_cents: bigint | null; refunded_cents: bigint | null;
   rejection_reason: string | null; cancellation_reason: string | null; created_at: Date; updated_at: Date; version: number;
   timeline: { type: string; at: string; data: unknown }[];
 }
@@ -51,10 +59,10 @@ interface OrderViewRow {
 export async function findOrderView(prisma: PrismaClient, orderId: string) {
   const rows = await prisma.$queryRaw<OrderViewRow[]>`
     SELECT o.id, o.customer_id, o.status, o.items, o.total_cents, o.shipping_address, o.rejection_reason,
-           o.cancellation_reason, o.created_at, o.updated_at, o.version,
+           o.cancellation_reason, o.created_at, o.updated_at, o.version, p.charged_cents, p.refunded_cents,
            COALESCE((SELECT json_agg(json_build_object('type', e.type, 'at', e.at, 'data', e.data) ORDER BY e.id)
                      FROM domain_events e WHERE e.order_id = o.id), '[]'::json) AS timeline
-    FROM orders o WHERE o.id = ${orderId}::uuid`;
+    FROM orders o LEFT JOIN payments p ON p.order_id = o.id WHERE o.id = ${orderId}::uuid`;
   const row = rows[0];
   if (!row) return null;
   return {
@@ -62,7 +70,7 @@ export async function findOrderView(prisma: PrismaClient, orderId: string) {
       id: row.id, customerId: row.customer_id, status: row.status, items: row.items as OrderRow['items'], totalCents: row.total_cents,
       shippingAddress: row.shipping_address as OrderRow['shippingAddress'], rejectionReason: row.rejection_reason,
       cancellationReason: row.cancellation_reason, createdAt: row.created_at, updatedAt: row.updated_at, version: row.version,
-    }),
+    }, { chargedCents: Number(row.charged_cents ?? 0), refundedCents: Number(row.refunded_cents ?? 0) }),
     timeline: toTimeline(row.timeline.map((e) => ({ ...e, at: new Date(e.at) }))),
   };
 }

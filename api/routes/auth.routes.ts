@@ -51,10 +51,11 @@ export function authRouter(deps: { prisma: PrismaClient; config: Config }): Rout
       prisma.creditLine.findUnique({ where: { customerId } }),
     ]);
     if (!customer) throw notFound('CUSTOMER_NOT_FOUND', 'customer');
-    const limit = credit?.limitCents ?? 0;
+    const limit = Number(credit?.limitCents ?? 0);
     res.json({
       customerId, email: customer.email, name: customer.name, creditLimitCents: limit,
-      creditAvailableCents: credit ? limit - credit.heldCents - credit.consumedCents : 0,
+      // Never shown below 0 (a lowered limit can sit under what is already held).
+      creditAvailableCents: credit ? Math.max(0, limit - Number(credit.heldCents) - Number(credit.consumedCents)) : 0,
     });
   });
 

@@ -4,7 +4,7 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type Wor
 import { ApplicationFailure } from '@temporalio/common';
 import type { PrismaClient } from '../../platform/prisma';
 import type { Config } from '../../platform/config';
-import { canCancel, type OrderStatus } from '../../domain/orders/order';
+import { canCancel, type OrderLine, type OrderStatus } from '../../domain/orders/order';
 import { cancelUpdate, dispatchUpdate, orderWorkflowId, reviseUpdate, type ReviseRequest } from '../../workflows/definitions';
 import { authenticate } from '../auth';
 import { HttpError, notFound } from '../problem';
@@ -62,7 +62,9 @@ export function ordersRouter(deps: OrdersRouteDeps): Router {
     });
     const page = rows.slice(0, query.limit);
     const last = page[page.length - 1];
-    res.json({ items: page.map(orderSummary), nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null });
+    const paid = await prisma.payment.findMany({ where: { orderId: { in: page.map((o) => o.id) } }, select: { orderId: true, chargedCents: true, refundedCents: true } });
+    const paymentOf = new Map(paid.map((p) => [p.orderId, { chargedCents: Number(p.chargedCents), refundedCents: Number(p.refundedCents) }]));
+    res.json({ items: page.map((row) => orderSummary(row, paymentOf.get(row.id))), nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null });
   });
 
   router.get('/:id', anyone, async (req, res) => {
@@ -98,7 +100,8 @@ export function ordersRouter(deps: OrdersRouteDeps): Router {
     const { items } = parse(reviseOrderBody, req.body);
     const refuse = () => new HttpError(409, 'ORDER_NOT_REVISABLE', `order is ${row.status} and cannot be revised`);
     if (row.status !== 'APPROVED' && row.status !== 'PAID') throw refuse();
-    const priced = await priceItems(prisma, items);
+    // Lines the order already has keep their price; the saga applies the same rule to its own copy.
+    const priced = await priceItems(deps, items, row.items as unknown as OrderLine[]);
     if (priced.totalCents < config.ORDER_MINIMUM_CENTS) {
       throw new HttpError(422, 'ORDER_MINIMUM_NOT_MET', `the revised total ${priced.totalCents} is under the order minimum of ${config.ORDER_MINIMUM_CENTS} cents`);
     }

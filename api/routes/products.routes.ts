@@ -11,10 +11,10 @@ import { createProductBody, pageQuery, stockAdjustmentBody } from '../schemas';
 import { afterCursor, decodeCursor, encodeCursor, UUID } from '../pagination';
 import { appendEvents, inTransaction, VersionConflict } from '../../activities/shared/transaction';
 
-type ProductRow = { id: string; sku: string; name: string; priceCents: number; onHand: number; reserved: number };
+type ProductRow = { id: string; sku: string; name: string; priceCents: bigint | number; onHand: number; reserved: number };
 
 export const productView = (p: ProductRow) => ({
-  productId: p.id, sku: p.sku, name: p.name, priceCents: p.priceCents, stockAvailable: p.onHand - p.reserved,
+  productId: p.id, sku: p.sku, name: p.name, priceCents: Number(p.priceCents), stockAvailable: p.onHand - p.reserved,
 });
 
 export function productsRouter(deps: { prisma: PrismaClient; config: Config }): Router {
@@ -60,7 +60,7 @@ export function productsRouter(deps: { prisma: PrismaClient; config: Config }): 
     const { id } = await findProduct(String(req.params.id));
     const updated = await inTransaction(prisma, async (tx) => {
       const row = await tx.product.findUniqueOrThrow({ where: { id } });
-      const current: Product = { ...row };
+      const current: Product = { ...row, priceCents: Number(row.priceCents) };
       const { product, events } = adjust(current, delta);
       const { count } = await tx.product.updateMany({ where: { id, version: row.version }, data: { onHand: product.onHand, version: row.version + 1 } });
       if (count !== 1) throw new VersionConflict(`product ${id}`);

@@ -99,3 +99,27 @@ export function revisionDelta(oldItems: readonly DeltaLine[], newItems: readonly
   const total = (lines: readonly DeltaLine[]): number => lines.reduce((sum, line) => sum + line.lineTotalCents, 0);
   return { quantityDeltas, totalDeltaCents: total(newItems) - total(oldItems) };
 }
+
+/**
+ * The lines of a revision as they will be sold: a product the order already has keeps the unit
+ * price (and sku and name) it was sold at; only products new to the order take the catalog's
+ * `requested` price. A revision to the same lines after a price change therefore moves no money.
+ */
+export function keepSoldPrices(current: readonly OrderLine[], requested: readonly OrderLineInput[]): OrderLineInput[] {
+  const sold = new Map(current.map((line) => [line.productId, line]));
+  return requested.map((line) => {
+    const kept = sold.get(line.productId);
+    return kept
+      ? { productId: line.productId, sku: kept.sku, name: kept.name, quantity: line.quantity, unitPriceCents: kept.unitPriceCents }
+      : { productId: line.productId, sku: line.sku, name: line.name, quantity: line.quantity, unitPriceCents: line.unitPriceCents };
+  });
+}
+
+export const ORDER_TOTAL_TOO_LARGE = 'ORDER_TOTAL_TOO_LARGE';
+
+/** ORDER_MAX_TOTAL_CENTS: above it an order or revision is refused (422), so every total stays exact end to end. */
+export function assertTotalWithin(totalCents: number, maxTotalCents: number): void {
+  if (totalCents > maxTotalCents) {
+    throw new DomainError(ORDER_TOTAL_TOO_LARGE, `Order total ${totalCents} cents exceeds the maximum of ${maxTotalCents} cents`);
+  }
+}

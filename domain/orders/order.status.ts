@@ -37,6 +37,10 @@ export const REVISION_REJECTION_REASONS = [
 ] as const;
 export type RevisionRejectionReason = (typeof REVISION_REJECTION_REASONS)[number];
 
+/** Why an accepted revision never ran: the order was decided first (shared/API.md, "every 202 leaves a trace"). */
+export const REVISION_OVERTAKEN_REASONS = ['ORDER_REJECTED', 'ORDER_CANCELLED'] as const;
+export type RevisionOvertakenReason = (typeof REVISION_OVERTAKEN_REASONS)[number];
+
 export function isOrderStatus(value: unknown): value is OrderStatus {
   return typeof value === 'string' && (ORDER_STATUSES as readonly string[]).includes(value);
 }

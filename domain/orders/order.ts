@@ -5,17 +5,18 @@ import { illegalTransition } from './order.errors';
 import type { OrderEventType } from './order.events';
 import { priceLines } from './order.pricing';
 import type { OrderLine, OrderLineInput } from './order.pricing';
-import { CANCELLATION_REASONS, REJECTION_REASONS, REVISION_REJECTION_REASONS } from './order.status';
+import { CANCELLATION_REASONS, REJECTION_REASONS, REVISION_OVERTAKEN_REASONS, REVISION_REJECTION_REASONS } from './order.status';
 import type {
   CancellationReason,
   LockableStatus,
   OrderStatus,
   RejectionReason,
+  RevisionOvertakenReason,
   RevisionRejectionReason,
 } from './order.status';
 
 export * from './order.status';
-export { priceLines, revisionDelta, MAX_ORDER_LINES, MAX_LINE_QUANTITY } from './order.pricing';
+export { priceLines, revisionDelta, keepSoldPrices, assertTotalWithin, ORDER_TOTAL_TOO_LARGE, MAX_ORDER_LINES, MAX_LINE_QUANTITY } from './order.pricing';
 export type { OrderLine, OrderLineInput, PricedLines, QuantityDelta, RevisionDelta } from './order.pricing';
 
 export interface Order {
@@ -202,6 +203,17 @@ export function rejectRevision(order: Order, reason: RevisionRejectionReason): O
     default:
       throw illegalTransition('ILLEGAL_TRANSITION', 'reject revision of', order.status);
   }
+}
+
+/**
+ * A revision was accepted (202) but the order was rejected or cancelled before it could run. The
+ * order does not change; the entry tells the customer what became of the request.
+ */
+export function revisionOvertaken(order: Order, reason: RevisionOvertakenReason): OrderChange {
+  assertOneOf(reason, REVISION_OVERTAKEN_REASONS, 'reason');
+  const decided = reason === 'ORDER_REJECTED' ? 'REJECTED' : 'CANCELLED';
+  if (order.status !== decided) throw illegalTransition('ILLEGAL_TRANSITION', `overtake a revision of (${reason})`, order.status);
+  return { order, events: [{ type: 'RevisionRejected', data: { reason } }] };
 }
 
 /** Only APPROVED / PAID can be revised, so anything else recorded here means corrupted state. */

@@ -7,6 +7,8 @@
 export type ChargeResult = { outcome: 'succeeded'; chargeId: string } | { outcome: 'declined'; message: string };
 
 export interface PaymentProvider {
-  charge(req: { idempotencyKey: string; amountCents: number; token: string }): Promise<ChargeResult>;
+  /** `reference` is the merchant's reference (the order id), as real providers keep it with the charge. */
+  charge(req: { idempotencyKey: string; amountCents: number; token: string; reference: string }): Promise<ChargeResult>;
+  /** Reverses part of one charge; a provider refuses more than what is left of that charge. */
   refund(req: { idempotencyKey: string; chargeId: string; amountCents: number }): Promise<{ refundId: string }>;
 }

@@ -1,118 +1,129 @@
 import { DomainError } from '../shared/domain-error';
 import type { DomainEvent } from '../shared/domain-event';
-import { assertCents, assertNonEmptyString } from '../shared/guards';
+import { assertCents, assertNonEmptyString, assertPositiveQuantity } from '../shared/guards';
 
 export type { ChargeResult, PaymentProvider } from './payment-provider.port';
 
 export const PAYMENT_STATUSES = ['CHARGED', 'DECLINED', 'REFUNDED', 'PARTIALLY_REFUNDED'] as const;
 export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
 
-/** One charge attempt for an order. Invariant: 0 <= refundedCents <= amountCents. */
+/**
+ * One charge at the provider: the order's first, or a revision's extra amount. A declined charge is
+ * kept too, so a retried step replays the decline instead of charging again.
+ * Invariant: 0 <= refundedCents <= amountCents, and only SUCCEEDED charges are ever refunded.
+ */
+export interface Charge {
+  id: string;
+  /** The saga step that made it (`<orderId>:charge`, `<orderId>:revise-<n>:payment`): one charge per step. */
+  stepKey: string;
+  amountCents: number;
+  refundedCents: number;
+  outcome: 'SUCCEEDED' | 'DECLINED';
+  /** The provider's id, which a refund must name; null when declined. */
+  providerChargeId: string | null;
+}
+
+/** The payment side of one order: its ledger of charges. */
 export interface Payment {
   id: string;
   orderId: string;
-  /** What was charged (or attempted, when DECLINED). */
-  amountCents: number;
-  refundedCents: number;
-  status: PaymentStatus;
-  /** Needed to refund through the provider; null when nothing was charged. */
-  providerChargeId: string | null;
+  charges: readonly Charge[];
   /** Optimistic-locking counter owned by persistence; the domain never changes it. */
   version: number;
 }
 
 export type PaymentChange = { payment: Payment; events: DomainEvent[] };
 
-export function chargeSucceeded(input: {
-  id: string;
-  orderId: string;
-  amountCents: number;
-  providerChargeId: string;
-}): PaymentChange {
-  const payment: Payment = {
-    id: assertNonEmptyString(input.id, 'id'),
-    orderId: assertNonEmptyString(input.orderId, 'orderId'),
-    amountCents: assertCents(input.amountCents, 'amountCents'),
-    refundedCents: 0,
-    status: 'CHARGED',
-    providerChargeId: assertNonEmptyString(input.providerChargeId, 'providerChargeId'),
-    version: 0,
-  };
-  return { payment, events: [{ type: 'PaymentCharged', data: { amountCents: payment.amountCents } }] };
+/** A part of a refund: the charge it reverses and how much of it. */
+export interface RefundPart { chargeId: string; providerChargeId: string; amountCents: number }
+
+const sum = (values: number[]) => values.reduce((total, v) => total + v, 0);
+const succeeded = (payment: Payment) => payment.charges.filter((c) => c.outcome === 'SUCCEEDED');
+
+export const chargedCents = (payment: Payment): number => sum(succeeded(payment).map((c) => c.amountCents));
+export const refundedCents = (payment: Payment): number => sum(payment.charges.map((c) => c.refundedCents));
+/** What can still be given back, over every charge. */
+export const refundableCents = (payment: Payment): number => chargedCents(payment) - refundedCents(payment);
+
+export function paymentStatus(payment: Payment): PaymentStatus {
+  const charged = chargedCents(payment);
+  if (charged === 0) return 'DECLINED';
+  const refunded = refundedCents(payment);
+  if (refunded === charged) return 'REFUNDED';
+  return refunded === 0 ? 'CHARGED' : 'PARTIALLY_REFUNDED';
+}
+
+export const findCharge = (payment: Payment | null, stepKey: string): Charge | undefined =>
+  payment?.charges.find((c) => c.stepKey === stepKey);
+
+/** The order's payment before anything was charged. */
+export function newPayment(input: { id: string; orderId: string }): Payment {
+  return { id: assertNonEmptyString(input.id, 'id'), orderId: assertNonEmptyString(input.orderId, 'orderId'), charges: [], version: 0 };
 }
 
 /**
- * Recorded so the decline is visible and a retried activity finds it instead of charging again.
- * `message` is the provider's wording, kept for the timeline only.
+ * Records what the provider answered for one step's charge. The first charge of an order is plain
+ * `PaymentCharged`; later ones (a revision's extra amount) say `additional`.
  */
-export function chargeDeclined(input: { id: string; orderId: string; amountCents: number; message?: string }): PaymentChange {
-  const payment: Payment = {
-    id: assertNonEmptyString(input.id, 'id'),
-    orderId: assertNonEmptyString(input.orderId, 'orderId'),
-    amountCents: assertCents(input.amountCents, 'amountCents'),
-    refundedCents: 0,
-    status: 'DECLINED',
-    providerChargeId: null,
-    version: 0,
-  };
-  const data = input.message === undefined ? { amountCents: payment.amountCents } : { amountCents: payment.amountCents, message: input.message };
-  return { payment, events: [{ type: 'PaymentDeclined', data }] };
-}
-
-/**
- * A revision that raises the total charges the difference on top of the original charge; the
- * payment's charged amount grows, so a later full refund gives back everything.
- */
-export function chargeMore(payment: Payment, amountCents: number): PaymentChange {
-  assertCents(amountCents, 'amountCents');
-  switch (payment.status) {
-    case 'CHARGED':
-    case 'PARTIALLY_REFUNDED': {
-      const charged = payment.amountCents + amountCents;
-      return {
-        payment: { ...payment, amountCents: charged, status: refundStatus(payment.refundedCents, charged) },
-        events: [{ type: 'PaymentCharged', data: { amountCents, additional: true } }],
-      };
-    }
-    default:
-      throw new DomainError('ILLEGAL_TRANSITION', `Cannot charge more on a payment that is ${payment.status}`);
+export function recordCharge(payment: Payment, charge: Omit<Charge, 'refundedCents'> & { message?: string }): PaymentChange {
+  assertNonEmptyString(charge.id, 'charge.id');
+  assertNonEmptyString(charge.stepKey, 'charge.stepKey');
+  assertPositiveQuantity(charge.amountCents, 'charge.amountCents');
+  if (findCharge(payment, charge.stepKey)) {
+    throw new DomainError('ILLEGAL_TRANSITION', `step ${charge.stepKey} already has a charge`);
   }
-}
-
-/** What can still be given back. */
-export function refundableCents(payment: Payment): number {
-  return payment.status === 'CHARGED' || payment.status === 'PARTIALLY_REFUNDED'
-    ? payment.amountCents - payment.refundedCents
-    : 0;
+  if (charge.outcome === 'SUCCEEDED') assertNonEmptyString(charge.providerChargeId, 'charge.providerChargeId');
+  const additional = succeeded(payment).length > 0;
+  const recorded: Charge = {
+    id: charge.id, stepKey: charge.stepKey, amountCents: charge.amountCents, refundedCents: 0, outcome: charge.outcome,
+    providerChargeId: charge.outcome === 'SUCCEEDED' ? charge.providerChargeId : null,
+  };
+  const data: Record<string, unknown> = { amountCents: charge.amountCents, ...(additional ? { additional: true } : {}) };
+  const event: DomainEvent = charge.outcome === 'SUCCEEDED'
+    ? { type: 'PaymentCharged', data }
+    : { type: 'PaymentDeclined', data: charge.message === undefined ? data : { ...data, message: charge.message } };
+  return { payment: { ...payment, charges: [...payment.charges, recorded] }, events: [event] };
 }
 
 /**
- * Full refunds (cancel, failed shipment) and partial ones (a revision that lowers the total) both go
- * through here. Refunding more than remains would pay the customer twice, so it is refused.
+ * Splits a refund over the charges, newest first: a partial refund after a revision gives back the
+ * revision's extra charge before touching the first one. Each part names one charge and never
+ * exceeds what is left of it, as a real provider requires.
  */
-export function refund(payment: Payment, amountCents: number): PaymentChange {
+export function planRefund(payment: Payment, amountCents: number): RefundPart[] {
   assertCents(amountCents, 'amountCents');
-  switch (payment.status) {
-    case 'CHARGED':
-    case 'PARTIALLY_REFUNDED': {
-      const remaining = refundableCents(payment);
-      if (amountCents > remaining) {
-        throw new DomainError(
-          'ILLEGAL_TRANSITION',
-          `Cannot refund ${amountCents} cents of payment ${payment.id}: only ${remaining} refundable`,
-        );
-      }
-      const refundedCents = payment.refundedCents + amountCents;
-      const status = refundStatus(refundedCents, payment.amountCents);
-      return { payment: { ...payment, refundedCents, status }, events: [{ type: 'PaymentRefunded', data: { amountCents } }] };
-    }
-    default:
-      throw new DomainError('ILLEGAL_TRANSITION', `Cannot refund a payment that is ${payment.status}`);
+  const refundable = refundableCents(payment);
+  if (amountCents > refundable) {
+    throw new DomainError('ILLEGAL_TRANSITION', `Cannot refund ${amountCents} cents of payment ${payment.id}: only ${refundable} refundable`);
   }
+  const parts: RefundPart[] = [];
+  let left = amountCents;
+  for (const charge of [...succeeded(payment)].reverse()) {
+    if (left === 0) break;
+    const part = Math.min(left, charge.amountCents - charge.refundedCents);
+    if (part > 0) parts.push({ chargeId: charge.id, providerChargeId: charge.providerChargeId!, amountCents: part });
+    left -= part;
+  }
+  return parts;
 }
 
-// A zero refund of a still-untouched charge leaves it CHARGED rather than "partially" refunded.
-function refundStatus(refundedCents: number, amountCents: number): PaymentStatus {
-  if (refundedCents === amountCents) return 'REFUNDED';
-  return refundedCents === 0 ? 'CHARGED' : 'PARTIALLY_REFUNDED';
+/** Everything still charged, charge by charge (cancel, rejection, failed shipment). */
+export const planFullRefund = (payment: Payment): RefundPart[] => planRefund(payment, refundableCents(payment));
+
+/** Applies refunds the provider made; one `PaymentRefunded` per part, naming its charge. */
+export function recordRefunds(payment: Payment, parts: readonly RefundPart[]): PaymentChange {
+  let charges = payment.charges;
+  const events: DomainEvent[] = [];
+  for (const part of parts) {
+    assertPositiveQuantity(part.amountCents, 'part.amountCents');
+    const charge = charges.find((c) => c.id === part.chargeId);
+    if (!charge || charge.outcome !== 'SUCCEEDED') throw new DomainError('ILLEGAL_TRANSITION', `payment ${payment.id} has no charge ${part.chargeId} to refund`);
+    const left = charge.amountCents - charge.refundedCents;
+    if (part.amountCents > left) {
+      throw new DomainError('ILLEGAL_TRANSITION', `Cannot refund ${part.amountCents} cents of charge ${charge.id}: only ${left} left`);
+    }
+    charges = charges.map((c) => (c.id === charge.id ? { ...c, refundedCents: c.refundedCents + part.amountCents } : c));
+    events.push({ type: 'PaymentRefunded', data: { amountCents: part.amountCents, chargeId: charge.id } });
+  }
+  return { payment: { ...payment, charges }, events };
 }
