@@ -148,7 +148,16 @@ export async function placeOrderSaga(input: PlaceOrderInput): Promise<OrderSagaR
     cancelRequested = true;
   });
 
-  return CancellationScope.nonCancellable(async () => {
+  return CancellationScope.nonCancellable(() => runSaga()).catch((error: unknown) => {
+    // A run started by a workflow reset is refused by the order's owner check: fail this run with
+    // the operator's path in the message, having changed nothing.
+    if (declineCode(error) === 'SAGA_RESET_REFUSED') {
+      throw ApplicationFailure.nonRetryable(`order ${orderId}: workflow reset refused (the database is not rolled back with the history); run \`npm run repair-order -- ${orderId}\``, 'SAGA_RESET_REFUSED');
+    }
+    throw error;
+  });
+
+  async function runSaga(): Promise<OrderSagaResult> {
     await summarized(act.orders.recordOrderPlaced, `Record order: ${input.items.length} line(s), ${input.totalCents}¢`, input);
     if (cancelRequested) return await cancelOnRequest();
 
@@ -225,5 +234,5 @@ export async function placeOrderSaga(input: PlaceOrderInput): Promise<OrderSagaR
     await summarized(act.credit.consumeCredit, 'Consume held credit', { orderId });
     await transition('shipped', { type: 'markShipped' });
     return finish();
-  });
+  }
 }

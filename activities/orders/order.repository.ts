@@ -21,9 +21,14 @@ export function toOrder(row: OrderRow): Order {
 }
 
 export async function loadOrder(tx: Tx, orderId: string): Promise<Order> {
+  return (await loadOwnedOrder(tx, orderId)).order;
+}
+
+/** The order and the saga run that owns it (null for orders placed before ownership was recorded). */
+export async function loadOwnedOrder(tx: Tx, orderId: string): Promise<{ order: Order; sagaRunId: string | null }> {
   const row = await tx.order.findUnique({ where: { id: orderId } });
   if (!row) throw new Error(`order ${orderId} not found`);
-  return toOrder(row);
+  return { order: toOrder(row), sagaRunId: row.sagaRunId };
 }
 
 /** Writes the new state only if nobody changed the order since `expectedVersion` was read. */

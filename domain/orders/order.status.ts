@@ -26,7 +26,9 @@ export type LockableStatus = 'APPROVAL_PENDING' | 'APPROVED' | 'PAID';
 export const REJECTION_REASONS = ['OUT_OF_STOCK', 'CREDIT_LIMIT_EXCEEDED', 'PAYMENT_DECLINED'] as const;
 export type RejectionReason = (typeof REJECTION_REASONS)[number];
 
-export const CANCELLATION_REASONS = ['CUSTOMER_REQUEST', 'SHIPMENT_FAILED'] as const;
+// OPERATOR_REPAIR: an operator closed an order whose saga can no longer run (its workflow was reset,
+// which is refused); everything is given back.
+export const CANCELLATION_REASONS = ['CUSTOMER_REQUEST', 'SHIPMENT_FAILED', 'OPERATOR_REPAIR'] as const;
 export type CancellationReason = (typeof CANCELLATION_REASONS)[number];
 
 export const REVISION_REJECTION_REASONS = [

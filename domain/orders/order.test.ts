@@ -11,6 +11,7 @@ import {
   requestDispatch,
   requestRevision,
   reviseOrder,
+  revisionOvertaken,
 } from './order';
 import type { Order, OrderChange, OrderStatus } from './order';
 import type { OrderEventType } from './order.events';
@@ -33,6 +34,9 @@ const commands: Record<string, Command> = {
   requestRevision: { run: (o) => requestRevision(o, revisedLines, 0), illegalCode: 'ORDER_NOT_REVISABLE' },
   reviseOrder: { run: (o) => reviseOrder(o, revisedLines), illegalCode: 'ILLEGAL_TRANSITION' },
   'rejectRevision(OUT_OF_STOCK)': { run: (o) => rejectRevision(o, 'OUT_OF_STOCK'), illegalCode: 'ILLEGAL_TRANSITION' },
+  'cancel(OPERATOR_REPAIR)': { run: (o) => cancel(o, 'OPERATOR_REPAIR'), illegalCode: 'ILLEGAL_TRANSITION' },
+  'revisionOvertaken(ORDER_REJECTED)': { run: (o) => revisionOvertaken(o, 'ORDER_REJECTED'), illegalCode: 'ILLEGAL_TRANSITION' },
+  'revisionOvertaken(ORDER_CANCELLED)': { run: (o) => revisionOvertaken(o, 'ORDER_CANCELLED'), illegalCode: 'ILLEGAL_TRANSITION' },
 };
 
 // The whole state machine: any (status, command) pair not listed here must be refused.
@@ -59,6 +63,16 @@ const legalMoves: Record<string, Partial<Record<OrderStatus, [OrderStatus, Order
   },
   reviseOrder: { REVISION_PENDING: ['APPROVED', 'OrderRevised'] },
   'rejectRevision(OUT_OF_STOCK)': { REVISION_PENDING: ['APPROVED', 'RevisionRejected'] },
+  'cancel(OPERATOR_REPAIR)': {
+    APPROVAL_PENDING: ['CANCELLED', 'OrderCancelled'],
+    APPROVED: ['CANCELLED', 'OrderCancelled'],
+    PAID: ['CANCELLED', 'OrderCancelled'],
+    CANCEL_PENDING: ['CANCELLED', 'OrderCancelled'],
+    REVISION_PENDING: ['CANCELLED', 'OrderCancelled'],
+  },
+  // An overtaken revision only adds its answer to the timeline; the decided order stays as it is.
+  'revisionOvertaken(ORDER_REJECTED)': { REJECTED: ['REJECTED', 'RevisionRejected'] },
+  'revisionOvertaken(ORDER_CANCELLED)': { CANCELLED: ['CANCELLED', 'RevisionRejected'] },
 };
 
 const pairs = ORDER_STATUSES.flatMap((status) => Object.keys(commands).map((command) => ({ status, command })));
@@ -76,7 +90,7 @@ describe('Order state machine', () => {
   it('when the tables are built, then every (status, command) pair is covered exactly once', () => {
     expect(pairs).toHaveLength(ORDER_STATUSES.length * Object.keys(commands).length);
     expect(legalCases.length + illegalCases.length).toBe(pairs.length);
-    expect(legalCases).toHaveLength(15);
+    expect(legalCases).toHaveLength(22);
   });
 
   it.each(legalCases)(

@@ -5,7 +5,7 @@ import { illegalTransition } from './order.errors';
 import type { OrderEventType } from './order.events';
 import { priceLines } from './order.pricing';
 import type { OrderLine, OrderLineInput } from './order.pricing';
-import { CANCELLATION_REASONS, REJECTION_REASONS, REVISION_OVERTAKEN_REASONS, REVISION_REJECTION_REASONS } from './order.status';
+import { CANCELLATION_REASONS, isFinal, REJECTION_REASONS, REVISION_OVERTAKEN_REASONS, REVISION_REJECTION_REASONS } from './order.status';
 import type {
   CancellationReason,
   LockableStatus,
@@ -133,7 +133,8 @@ export function requestCancel(order: Order): OrderChange {
 
 /**
  * Compensations are done. A customer cancel always passes through CANCEL_PENDING; a refused
- * shipment cancels straight from PAID because nobody asked for it. Any other pairing is a saga bug.
+ * shipment cancels straight from PAID because nobody asked for it; an operator's repair closes any
+ * order that is not final. Any other pairing is a saga bug.
  */
 export function cancel(order: Order, reason: CancellationReason): OrderChange {
   assertOneOf(reason, CANCELLATION_REASONS, 'reason');
@@ -141,6 +142,10 @@ export function cancel(order: Order, reason: CancellationReason): OrderChange {
     changed(order, { status: 'CANCELLED', cancellationReason: reason, statusBeforeLock: null }, 'OrderCancelled', {
       reason,
     });
+  if (reason === 'OPERATOR_REPAIR') {
+    if (!isFinal(order.status)) return cancelled();
+    throw illegalTransition('ILLEGAL_TRANSITION', `cancel (${reason})`, order.status);
+  }
   switch (order.status) {
     case 'CANCEL_PENDING':
       if (reason === 'CUSTOMER_REQUEST') return cancelled();
@@ -213,7 +218,7 @@ export function revisionOvertaken(order: Order, reason: RevisionOvertakenReason)
   assertOneOf(reason, REVISION_OVERTAKEN_REASONS, 'reason');
   const decided = reason === 'ORDER_REJECTED' ? 'REJECTED' : 'CANCELLED';
   if (order.status !== decided) throw illegalTransition('ILLEGAL_TRANSITION', `overtake a revision of (${reason})`, order.status);
-  return { order, events: [{ type: 'RevisionRejected', data: { reason } }] };
+  return changed(order, {}, 'RevisionRejected', { reason });
 }
 
 /** Only APPROVED / PAID can be revised, so anything else recorded here means corrupted state. */
