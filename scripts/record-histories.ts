@@ -64,6 +64,33 @@ async function main() {
       await eventually(() => h.query(statusQuery), (s) => s.status === 'PAID');
       await h.executeUpdate(cancelUpdate);
     });
+    const revised = async (h: Handle, orderId: string, count: number) => {
+      await eventually(() => timelineTypes(stack.prisma, orderId), (t) => t.filter((x) => x === 'OrderRevised' || x === 'RevisionRejected').length >= count);
+      await eventually(() => h.query(statusQuery), (s) => s.status === 'PAID');
+    };
+    // Up (an extra charge of its own), down (a partial refund of that charge), then a cancel that
+    // refunds each charge.
+    await record(stack, 'revised-up-down-then-cancelled', (ids) => ({ ...ids, lines: [{ productId: ids.productId, quantity: 1 }], dispatchDelayMs: HOUR }), async (h, ids) => {
+      await waitPaid(h);
+      await h.executeUpdate(reviseUpdate, { args: [reviseTo(ids.productId, 4)] });
+      await revised(h, ids.orderId, 1);
+      await h.executeUpdate(reviseUpdate, { args: [reviseTo(ids.productId, 2)] });
+      await revised(h, ids.orderId, 2);
+      await h.executeUpdate(cancelUpdate);
+    });
+    await record(stack, 'revision-extra-charge-declined', (ids) => ({ ...ids, lines: [{ productId: ids.productId, quantity: 1 }], token: 'tok_decline_more', dispatchDelayMs: HOUR }), async (h, ids) => {
+      await waitPaid(h);
+      await h.executeUpdate(reviseUpdate, { args: [reviseTo(ids.productId, 3)] });
+      await revised(h, ids.orderId, 1);
+      await h.executeUpdate(dispatchUpdate);
+    });
+    // A revision accepted while APPROVED, overtaken by the declined charge.
+    await stack.stopWorker('payment');
+    await record(stack, 'revision-overtaken-by-rejection', (ids) => ({ ...ids, lines: [{ productId: ids.productId, quantity: 1 }], token: 'tok_decline', dispatchDelayMs: HOUR }), async (h, ids) => {
+      await eventually(() => h.query(statusQuery), (s) => s.status === 'APPROVED');
+      await h.executeUpdate(reviseUpdate, { args: [reviseTo(ids.productId, 2)] });
+      await stack.startWorker('payment');
+    });
   } finally {
     await stack.stop();
     await globalTeardown();
