@@ -12,6 +12,7 @@ import { productsRouter } from './routes/products.routes';
 import { ordersRouter } from './routes/orders.routes';
 import { healthRouter } from './routes/health.routes';
 import { adminRouter } from './routes/admin.routes';
+import { customersRouter } from './routes/customers.routes';
 import { buildOpenApiDocument, renderDocsPage } from './openapi';
 import { createMetrics } from './metrics';
 
@@ -82,6 +83,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.use(healthRouter(deps));
   app.use(authRouter(deps));
+  app.use(customersRouter(deps));
   app.use('/products', productsRouter(deps));
   app.use('/orders', ordersRouter(deps));
   app.use(adminRouter(deps));

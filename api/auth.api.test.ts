@@ -27,11 +27,13 @@ describe('POST /auth/register', () => {
     expect(await stack.prisma.creditLine.findUnique({ where: { customerId: row.id } })).toMatchObject({ limitCents: 100_000n, heldCents: 0n, consumedCents: 0n });
   });
 
-  it('when a credit limit is given, then it is the customer\'s limit', async () => {
-    const reply = await register({ email: freshEmail(), password: 'correct-horse', name: 'Grace', creditLimitCents: 2500 });
+  it('when the body tries to set a credit limit, then it is ignored and the customer gets DEFAULT_CREDIT_LIMIT_CENTS', async () => {
+    const reply = await register({ email: freshEmail(), password: 'correct-horse', name: 'Grace', creditLimitCents: 1_000_000_000 });
 
     expect(reply.status).toBe(201);
-    expect(reply.body.creditLimitCents).toBe(2500);
+    expect(reply.body.creditLimitCents).toBe(100_000);
+    const line = await stack.prisma.creditLine.findUniqueOrThrow({ where: { customerId: reply.body.customerId } });
+    expect(Number(line.limitCents)).toBe(100_000);
   });
 
   it('when the body tries to set a role, then it is ignored and the account is a customer', async () => {
@@ -66,8 +68,6 @@ describe('POST /auth/register', () => {
     { why: 'the email is not an email', patch: { email: 'not-an-email' }, path: 'email' },
     { why: 'the name is missing', patch: { name: undefined }, path: 'name' },
     { why: 'the name is blank', patch: { name: '   ' }, path: 'name' },
-    { why: 'the credit limit is negative', patch: { creditLimitCents: -1 }, path: 'creditLimitCents' },
-    { why: 'the credit limit is not an integer', patch: { creditLimitCents: 10.5 }, path: 'creditLimitCents' },
     { why: 'the password is a number', patch: { password: 12345678 }, path: 'password' },
   ])('when $why, then 400 VALIDATION_FAILED names $path and nothing is stored', async ({ patch, path }) => {
     const email = freshEmail();
@@ -126,13 +126,13 @@ describe('POST /auth/token', () => {
 describe('GET /customers/me', () => {
   it('when a customer asks with its token, then 200 returns its profile with the credit available', async () => {
     const email = freshEmail();
-    const { body: customer } = await register({ email, password: 'correct-horse', name: 'Ada', creditLimitCents: 7000 });
+    const { body: customer } = await register({ email, password: 'correct-horse', name: 'Ada' });
     const { body: token } = await login(email, 'correct-horse');
 
     const reply = await call('GET', '/customers/me', { token: token.accessToken });
 
     expect(reply.status).toBe(200);
-    expect(reply.body).toEqual({ customerId: customer.customerId, email, name: 'Ada', creditLimitCents: 7000, creditAvailableCents: 7000 });
+    expect(reply.body).toEqual({ customerId: customer.customerId, email, name: 'Ada', creditLimitCents: 100_000, creditAvailableCents: 100_000 });
   });
 
   it('when part of the credit is held and consumed, then creditAvailableCents is the limit minus both', async () => {

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import * as s from './schemas';
 import { ISO_COUNTRIES } from './iso-countries';
+import { creditLimitBody } from './routes/customers.routes';
 
 const toSchema = (schema: z.ZodType) => {
   const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
@@ -25,6 +26,7 @@ const orderSummary = z.object({
 });
 const order = orderSummary.extend({ timeline: z.array(timelineEntry) });
 const customer = z.object({ customerId: z.string(), email: z.string(), name: z.string(), creditLimitCents: z.number().int() });
+const customerView = customer.extend({ creditAvailableCents: z.number().int() });
 
 // One Server-Sent Event as clients parse it; `data` is a timeline entry serialised as JSON.
 const sseEvent = { type: 'object', properties: { id: { type: 'string' }, event: { type: 'string' }, data: { type: 'string', contentMediaType: 'application/json' } }, required: ['data'] };
@@ -53,7 +55,9 @@ export function buildOpenApiDocument(version: string) {
       '/health/ready': { get: { summary: 'Readiness (Postgres and Temporal)', responses: { ...ok(200, 'ready'), 503: { description: 'a dependency is down' } } } },
       '/auth/register': { post: { summary: 'Register a customer', requestBody: { required: true, content: json(s.registerBody) }, responses: { ...ok(201, 'registered', customer), ...errors([400, 'VALIDATION_FAILED'], [409, 'EMAIL_TAKEN'], [413, 'PAYLOAD_TOO_LARGE']) } } },
       '/auth/token': { post: { summary: 'Issue an access token', requestBody: { required: true, content: json(s.tokenBody) }, responses: { ...ok(200, 'token', z.object({ accessToken: z.string(), tokenType: z.literal('Bearer'), expiresIn: z.number().int() })), ...errors([400, 'VALIDATION_FAILED'], [401, 'INVALID_CREDENTIALS'], [429, 'RATE_LIMITED']) } } },
-      '/customers/me': { get: { summary: 'The caller', security: secured, responses: { ...ok(200, 'the customer', customer.extend({ creditAvailableCents: z.number().int() })), ...errors([401, 'UNAUTHENTICATED']) } } },
+      '/customers/me': { get: { summary: 'The caller', security: secured, responses: { ...ok(200, 'the customer', customerView), ...errors([401, 'UNAUTHENTICATED'], [404, 'CUSTOMER_NOT_FOUND']) } } },
+      '/customers/{id}': { get: { summary: 'A customer with its credit (admin)', security: secured, parameters: [idParam('id')], responses: { ...ok(200, 'the customer', customerView), ...auth, ...errors([404, 'CUSTOMER_NOT_FOUND']) } } },
+      '/customers/{id}/credit-limit': { put: { summary: 'Set a customer\'s credit limit (admin); holds already made stay', security: secured, parameters: [idParam('id')], requestBody: { required: true, content: json(creditLimitBody) }, responses: { ...ok(200, 'the customer', customerView), ...auth, ...errors([400, 'VALIDATION_FAILED'], [404, 'CUSTOMER_NOT_FOUND']) } } },
       '/products': {
         get: { summary: 'Catalog, newest first', parameters: queryParams(s.pageQuery), responses: { ...ok(200, 'a page', z.object({ items: z.array(product), nextCursor: z.string().nullable() })), ...errors([400, 'VALIDATION_FAILED']) } },
         post: { summary: 'Add a product (admin)', security: secured, requestBody: { required: true, content: json(s.createProductBody) }, responses: { ...ok(201, 'created', product), ...auth, ...errors([400, 'VALIDATION_FAILED'], [409, 'SKU_TAKEN']) } },

@@ -10,13 +10,12 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 const noNul = <T extends z.ZodString>(schema: T) =>
   schema.refine((v) => !v.includes('\u0000') && !LONE_SURROGATE.test(v), 'must be text without NUL characters or unpaired surrogates');
 const id = noNul(z.string().min(1).max(100));
-const cents = z.number().int().min(0).max(1_000_000_000);
 
 export const registerBody = z.object({
   email: noNul(z.string().trim().toLowerCase().max(254)).pipe(z.email()),
   password: noNul(z.string().min(8).max(200)),
   name: noNul(z.string().trim().min(1).max(200)),
-  creditLimitCents: cents.optional(),
+  // No creditLimitCents: a limit sent here is ignored like any unknown field (admins set limits).
 });
 
 export const tokenBody = z.object({

@@ -52,6 +52,19 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   BCRYPT_ROUNDS: z.coerce.number().int().min(4).max(15).default(10),
   TOKEN_RATE_LIMIT: z.coerce.number().int().min(1).default(20),
+  /** POST /auth/register per client address (IPv6: per /64) per minute. */
+  REGISTER_RATE_LIMIT: z.coerce.number().int().min(1).default(10),
+  /** A new customer's credit limit; only an admin changes it afterwards. */
+  DEFAULT_CREDIT_LIMIT_CENTS: z.coerce.number().int().min(0).max(1_000_000_000_000).default(100_000),
+  /** Open SSE streams per customer (one more → 429 TOO_MANY_STREAMS) and per API process. */
+  SSE_MAX_STREAMS_PER_CUSTOMER: z.coerce.number().int().min(1).default(5),
+  SSE_MAX_STREAMS_PER_PROCESS: z.coerce.number().int().min(1).default(1000),
+  /** A comment line on idle SSE streams this often, so proxies and clients see the stream alive. */
+  SSE_HEARTBEAT: duration.default(parseDurationMs('15s')),
+  /** Bearer token a Prometheus scraper may use for GET /metrics instead of an admin JWT (unset: admin only). */
+  METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
+  /** How long an Idempotency-Key of POST /orders is remembered. */
+  IDEMPOTENCY_TTL: duration.default(parseDurationMs('24h')),
   WORKER_ACTIVITY_CONCURRENCY: z.coerce.number().int().min(1).default(100),
   WORKER_WORKFLOW_CONCURRENCY: z.coerce.number().int().min(1).default(100),
   WORKER_CACHE_SIZE: z.coerce.number().int().min(0).default(1000),

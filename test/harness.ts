@@ -34,6 +34,7 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     BCRYPT_ROUNDS: '4',
     TOKEN_RATE_LIMIT: '1000',
+    REGISTER_RATE_LIMIT: '1000',
     ADMIN_EMAIL: `admin-${randomBytes(4).toString('hex')}@example.com`,
     ...overrides,
   });

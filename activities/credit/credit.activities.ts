@@ -1,24 +1,11 @@
 // Credit context (task queue `credit`): holds on customers' credit lines per order.
 // The reservation row (one per order) moves RESERVED → RELEASED | CONSUMED exactly once.
-import type { PrismaClient, Tx } from '../../platform/prisma';
+import type { PrismaClient } from '../../platform/prisma';
 import * as credit from '../../domain/credit/credit-line';
 import type { DomainEvent } from '../../domain/shared/domain-event';
-import { appendEvents, inTransaction, stepAlreadyDone, VersionConflict } from '../shared/transaction';
+import { appendEvents, inTransaction, stepAlreadyDone } from '../shared/transaction';
+import { loadCreditLine, saveCreditLine } from './credit-line.repository';
 import { declining } from '../shared/business-failure';
-
-export async function loadCreditLine(tx: Tx, customerId: string): Promise<credit.CreditLine> {
-  const row = await tx.creditLine.findUnique({ where: { customerId } });
-  if (!row) throw new Error(`credit line of customer ${customerId} not found`);
-  return { customerId: row.customerId, limitCents: Number(row.limitCents), heldCents: Number(row.heldCents), consumedCents: Number(row.consumedCents), version: row.version };
-}
-
-async function saveCreditLine(tx: Tx, line: credit.CreditLine, expectedVersion: number): Promise<void> {
-  const { count } = await tx.creditLine.updateMany({
-    where: { customerId: line.customerId, version: expectedVersion },
-    data: { heldCents: line.heldCents, consumedCents: line.consumedCents, version: expectedVersion + 1 },
-  });
-  if (count !== 1) throw new VersionConflict(`credit line ${line.customerId}`);
-}
 
 export function createCreditActivities(deps: { prisma: PrismaClient }) {
   const { prisma } = deps;

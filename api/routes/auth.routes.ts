@@ -9,8 +9,7 @@ import { HttpError, notFound } from '../problem';
 import { parse } from '../validation';
 import { registerBody, tokenBody } from '../schemas';
 import { rateLimit } from '../rate-limit';
-
-const DEFAULT_CREDIT_LIMIT_CENTS = 100_000;
+import { findCustomerView } from '../queries/customer-view.query';
 
 export function authRouter(deps: { prisma: PrismaClient; config: Config }): Router {
   const { prisma, config } = deps;
@@ -18,11 +17,12 @@ export function authRouter(deps: { prisma: PrismaClient; config: Config }): Rout
   // A hash to compare against when the email is unknown, so both cases take the same time.
   const dummyHash = bcrypt.hashSync('not-a-real-password', config.BCRYPT_ROUNDS);
 
-  router.post('/auth/register', async (req, res) => {
+  router.post('/auth/register', rateLimit({ limit: config.REGISTER_RATE_LIMIT, windowMs: 60_000 }), async (req, res) => {
     const body = parse(registerBody, req.body);
     const customerId = randomUUID();
     const passwordHash = await bcrypt.hash(body.password, config.BCRYPT_ROUNDS);
-    const creditLimitCents = body.creditLimitCents ?? DEFAULT_CREDIT_LIMIT_CENTS;
+    // Credit is the store's decision: every new customer gets the default; only an admin changes it.
+    const creditLimitCents = config.DEFAULT_CREDIT_LIMIT_CENTS;
     try {
       // Identity and credit line are born together; afterwards each changes on its own.
       await prisma.$transaction([
@@ -45,18 +45,9 @@ export function authRouter(deps: { prisma: PrismaClient; config: Config }): Rout
   });
 
   router.get('/customers/me', authenticate(config, 'customer', 'admin'), async (req, res) => {
-    const customerId = req.principal!.customerId;
-    const [customer, credit] = await Promise.all([
-      prisma.customer.findUnique({ where: { id: customerId } }),
-      prisma.creditLine.findUnique({ where: { customerId } }),
-    ]);
-    if (!customer) throw notFound('CUSTOMER_NOT_FOUND', 'customer');
-    const limit = Number(credit?.limitCents ?? 0);
-    res.json({
-      customerId, email: customer.email, name: customer.name, creditLimitCents: limit,
-      // Never shown below 0 (a lowered limit can sit under what is already held).
-      creditAvailableCents: credit ? Math.max(0, limit - Number(credit.heldCents) - Number(credit.consumedCents)) : 0,
-    });
+    const view = await findCustomerView(prisma, req.principal!.customerId);
+    if (!view) throw notFound('CUSTOMER_NOT_FOUND', 'customer');
+    res.json(view);
   });
 
   return router;

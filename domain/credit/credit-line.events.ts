@@ -1,6 +1,6 @@
 import type { DomainEvent } from '../shared/domain-event';
 
-export const CREDIT_LINE_EVENT_TYPES = ['CreditReserved', 'CreditReleased', 'CreditConsumed'] as const;
+export const CREDIT_LINE_EVENT_TYPES = ['CreditReserved', 'CreditReleased', 'CreditConsumed', 'CreditLimitChanged'] as const;
 
 export type CreditLineEventType = (typeof CREDIT_LINE_EVENT_TYPES)[number];
 

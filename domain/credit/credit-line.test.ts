@@ -1,5 +1,5 @@
 import { codeOf } from '../shared/shared.builders';
-import { availableCredit, consumeCredit, openCreditLine, releaseCredit, reserveCredit } from './credit-line';
+import { availableCredit, changeLimit, consumeCredit, openCreditLine, releaseCredit, reserveCredit } from './credit-line';
 import { aCreditLine } from './credit-line.builders';
 
 // aCreditLine(): limit 10000, held 3000, consumed 2000, available 5000.
@@ -76,5 +76,20 @@ describe('openCreditLine', () => {
 
   it.each([-1, 1.5])('when opened with limit %p, then it throws VALIDATION_FAILED', (limitCents) => {
     expect(codeOf(() => openCreditLine({ customerId: 'c-1', limitCents }))).toBe('VALIDATION_FAILED');
+  });
+});
+
+describe('changeLimit', () => {
+  it('when an admin lowers the limit below what is held, then holds stay and nothing more is available', () => {
+    const line = { customerId: 'c-1', limitCents: 10_000, heldCents: 6_000, consumedCents: 2_000, version: 3 };
+    const { creditLine, events } = changeLimit(line, 5_000);
+    expect(creditLine).toEqual({ ...line, limitCents: 5_000 });
+    expect(availableCredit(creditLine)).toBe(0);
+    expect(events).toEqual([{ type: 'CreditLimitChanged', data: { limitCents: 5_000, previousLimitCents: 10_000 } }]);
+    expect(() => reserveCredit(creditLine, 1, 'o-1')).toThrow(expect.objectContaining({ code: 'CREDIT_LIMIT_EXCEEDED' }));
+  });
+
+  it.each([-1, 0.5, 1_000_000_000_001, Number.NaN])('when the limit is %p, then it throws VALIDATION_FAILED', (limit) => {
+    expect(() => changeLimit({ customerId: 'c', limitCents: 0, heldCents: 0, consumedCents: 0, version: 0 }, limit)).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED' }));
   });
 });

@@ -1,11 +1,13 @@
 import { DomainError } from '../shared/domain-error';
 import type { DomainEvent } from '../shared/domain-event';
-import { assertCents, assertNonEmptyString } from '../shared/guards';
+import { assertCents, assertInteger, assertNonEmptyString } from '../shared/guards';
 import type { CreditLineEventType } from './credit-line.events';
 
 /**
- * A customer's credit. Invariant: heldCents + consumedCents <= limitCents. Credit is held while an
- * order is in flight (so a cancel just releases it) and consumed when the order ships.
+ * A customer's credit. Invariant at every reservation: heldCents + consumedCents <= limitCents.
+ * Credit is held while an order is in flight (so a cancel just releases it) and consumed when the
+ * order ships. An admin may lower the limit below what is already used: holds made stay, later
+ * reservations are refused until enough is released.
  */
 export interface CreditLine {
   customerId: string;
@@ -28,8 +30,20 @@ export function openCreditLine(input: { customerId: string; limitCents: number }
   };
 }
 
+/** What a new reservation may still take; never below 0 (the limit may have been lowered). */
 export function availableCredit(creditLine: CreditLine): number {
-  return creditLine.limitCents - creditLine.heldCents - creditLine.consumedCents;
+  return Math.max(0, creditLine.limitCents - creditLine.heldCents - creditLine.consumedCents);
+}
+
+export const MAX_CREDIT_LIMIT_CENTS = 1_000_000_000_000;
+
+/** The store's decision (an admin's), never the customer's. */
+export function changeLimit(creditLine: CreditLine, limitCents: number): CreditLineChange {
+  assertInteger(limitCents, 'creditLimitCents', 0, MAX_CREDIT_LIMIT_CENTS);
+  return {
+    creditLine: { ...creditLine, limitCents },
+    events: [{ type: 'CreditLimitChanged', data: { limitCents, previousLimitCents: creditLine.limitCents } }],
+  };
 }
 
 function changed(
