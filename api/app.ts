@@ -15,6 +15,7 @@ import { adminRouter } from './routes/admin.routes';
 import { customersRouter } from './routes/customers.routes';
 import { buildOpenApiDocument, renderDocsPage } from './openapi';
 import { createMetrics } from './metrics';
+import { StreamLimits, TimelineFeed } from './orders/timeline-feed';
 
 const API_VERSION = '1.0.0';
 
@@ -57,8 +58,14 @@ function requestLog(logger: Logger): RequestHandler {
   };
 }
 
-export function createApp(deps: AppDeps): express.Express {
+/** The app plus what it holds open (the timeline feed's LISTEN connection): `close` releases it. */
+export type App = express.Express & { close(): Promise<void> };
+
+export function createApp(deps: AppDeps): App {
   const { config, logger } = deps;
+  // Connects lazily, on the first live stream: building the app does no I/O.
+  const feed = new TimelineFeed(config.DATABASE_URL ?? '', logger);
+  const streams = { feed, limits: new StreamLimits(config.SSE_MAX_STREAMS_PER_CUSTOMER, config.SSE_MAX_STREAMS_PER_PROCESS), heartbeatMs: config.SSE_HEARTBEAT };
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
@@ -85,9 +92,9 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(authRouter(deps));
   app.use(customersRouter(deps));
   app.use('/products', productsRouter(deps));
-  app.use('/orders', ordersRouter(deps));
+  app.use('/orders', ordersRouter({ ...deps, streams }));
   app.use(adminRouter(deps));
   app.use(unknownRoute);
   app.use(errorMiddleware(logger));
-  return app;
+  return Object.assign(app, { close: () => feed.close() });
 }

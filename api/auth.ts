@@ -7,7 +7,12 @@ import type { Config } from '../platform/config';
 import { HttpError } from './problem';
 
 export type Role = 'customer' | 'admin';
-export interface Principal { customerId: string; role: Role }
+export interface Principal {
+  customerId: string;
+  role: Role;
+  /** When the token that authenticated this request expires (ms since epoch); long-lived streams close then. */
+  expiresAt?: number;
+}
 
 declare module 'express-serve-static-core' {
   interface Request { principal?: Principal; id?: string }
@@ -47,7 +52,7 @@ export function verifyToken(config: JwtConfig, token: string): Principal {
     throw unauthenticated('the access token lacks required claims');
   }
   if (claims.role !== 'customer' && claims.role !== 'admin') throw unauthenticated('the access token has an unknown role');
-  return { customerId: claims.sub, role: claims.role };
+  return { customerId: claims.sub, role: claims.role, expiresAt: claims.exp * 1000 };
 }
 
 export function authenticate(config: JwtConfig, ...roles: Role[]): RequestHandler {

@@ -95,3 +95,19 @@ describe('the order\'s payment summary', () => {
     expect(order.timeline.find((e: { type: string }) => e.type === 'RevisionRejected').data).toEqual({ reason: 'PAYMENT_DECLINED' });
   });
 });
+
+describe('MAX_REVISIONS', () => {
+  it('when an order has been revised 5 times, then a sixth revision is 409 ORDER_NOT_REVISABLE at once and changes nothing', async () => {
+    const s = await shopper(stack, { priceCents: 1000 });
+    const orderId = await placed(stack, s.token, orderBody(s.productId, 1));
+    await untilStatus(stack, s.token, orderId, 'PAID');
+    for (let n = 1; n <= 5; n++) {
+      expect((await revise(s.token, orderId, [{ productId: s.productId, quantity: 1 + n }])).status).toBe(202);
+      await settledRevision(s.token, orderId, 'OrderRevised', n);
+    }
+    const started = Date.now();
+    expectProblem(await revise(s.token, orderId, [{ productId: s.productId, quantity: 1 }]), 409, 'ORDER_NOT_REVISABLE');
+    expect(Date.now() - started).toBeLessThan(1000); // refused for good, not retried while the order looks revisable
+    expect((await getOrder(stack, s.token, orderId)).body).toMatchObject({ status: 'PAID', totalCents: 6000 });
+  });
+});

@@ -32,7 +32,9 @@ export async function startWebServer(config: Config = loadConfig(), logger: Logg
     port,
     async stop() {
       server.closeIdleConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const closing = new Promise<void>((resolve) => server.close(() => resolve()));
+      await app.close(); // ends open event streams, which would otherwise hold the server open
+      await closing;
       await connection.close();
       await prisma.$disconnect();
     },

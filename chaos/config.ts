@@ -49,10 +49,13 @@ export function loadChaosConfig(): ChaosConfig {
   return {
     orders,
     orderIntervalMs: int('CHAOS_ORDER_INTERVAL_MS', 700, 50, 60_000),
-    maxInFlight: int('CHAOS_MAX_IN_FLIGHT', 24, 1, 500),
+    // Orders wait DISPATCH_DELAY once PAID, so more are followed at once than with a short delay.
+    maxInFlight: int('CHAOS_MAX_IN_FLIGHT', 32, 1, 500),
     maxDriveSeconds: int('CHAOS_MAX_DRIVE_SECONDS', 420, 10, 3600),
     quiesceSeconds: int('CHAOS_QUIESCE_SECONDS', 180, 10, 1800),
-    dispatchDelay: process.env.CHAOS_DISPATCH_DELAY ?? '2s',
+    // Long enough for a client to revise up, down and up again, or revise and then cancel, while the
+    // order waits for dispatch (revisions do not move the dispatch time); short enough to keep the run bounded.
+    dispatchDelay: process.env.CHAOS_DISPATCH_DELAY ?? '6s',
     faultGapMs: int('CHAOS_FAULT_GAP_MS', 0, 0, 600_000),
     minFaultCycles: int('CHAOS_FAULT_CYCLES', 2, 0, 20),
     fuzzMaxExamples: int('CHAOS_FUZZ_EXAMPLES', 40, 1, 10_000),

@@ -1,6 +1,8 @@
 // The steady stream of orders of every kind, over HTTP only, as customers and a warehouse admin
-// would send them. Each order follows its own script (place; maybe cancel, dispatch or revise) and is
-// watched until it is final, so the run knows what every order should have become.
+// would send them. Each order follows its own script (place; maybe cancel, dispatch or revise, in
+// turn) and is watched until it is final, so the run knows what every order should have become.
+// After an accepted revise the script waits for its outcome entry before the next action: a client
+// cannot do more while the order is locked, and the run learns what became of every 202.
 import { randomUUID } from 'node:crypto';
 import { prng, sleep, type ChaosConfig } from './config';
 import type { HttpClient, Reply } from './http';
@@ -9,11 +11,26 @@ import type { Seed, SeedCustomer } from './seed';
 export const ORDER_KINDS = {
   'visa': 10, 'flaky': 8, 'decline': 8, 'unserved-country': 8, 'over-stock': 6, 'credit-short': 6, 'contended-stock': 6,
   'multi-line': 6, 'duplicate-post': 4, 'cancel-early': 5, 'cancel-waiting': 9, 'admin-dispatch': 8, 'revise-up': 8, 'revise-down': 8,
+  // Revise-heavy traffic: up, down, up on one order; an extra charge declined (tok_decline_more) and
+  // then a revise down; a cancel after a revision; a revise sent while the order is still APPROVED.
+  'revise-chain': 8, 'revise-declined': 6, 'revise-then-cancel': 6, 'revise-approved': 5,
 } as const;
 export type OrderKind = keyof typeof ORDER_KINDS;
+export const REVISE_KINDS: readonly OrderKind[] = ['revise-up', 'revise-down', 'revise-chain', 'revise-declined', 'revise-then-cancel', 'revise-approved'];
 
 export interface Line { productId: string; quantity: number }
-export interface Action { name: 'cancel' | 'dispatch' | 'revise'; status: number; code: string | null }
+export type Direction = 'up' | 'down';
+export interface RevisionOutcome { type: 'OrderRevised' | 'RevisionRejected'; reason: string | null }
+export interface Action {
+  name: 'cancel' | 'dispatch' | 'revise';
+  status: number;
+  code: string | null;
+  /**
+   * Revise only: what was sent, the status the client saw when it sent it, what became of it (null =
+   * not seen), and whether it repeats a request just refused with 409.
+   */
+  revise?: { direction: Direction; lines: Line[]; sentWhile: string; outcome: RevisionOutcome | null; afterRefusal: boolean };
+}
 
 export interface DrivenOrder {
   index: number;
@@ -30,7 +47,6 @@ export interface DrivenOrder {
   /** Order ids returned to duplicate POSTs of the same key (duplicate-post). */
   duplicateIds: string[];
   actions: Action[];
-  revisedLines: Line[] | null;
   placedAt: number;
   finalAt: number | null;
   finalStatus: string | null;
@@ -40,7 +56,12 @@ export interface StockAdjustment { productId: string; delta: number; status: num
 
 export interface DriveResult { orders: DrivenOrder[]; adjustments: StockAdjustment[]; tokens: Map<string, string>; adminToken: string; startedAt: number; endedAt: number }
 
+interface OrderView { status: string; items: Line[]; timeline: { type: string; data: { reason?: string } | null }[] }
+
 const FINAL = new Set(['SHIPPED', 'REJECTED', 'CANCELLED']);
+const REVISABLE = new Set(['APPROVED', 'PAID']);
+const OUTCOMES = new Set(['OrderRevised', 'RevisionRejected']);
+const outcomesOf = (view: OrderView) => view.timeline.filter((e) => OUTCOMES.has(e.type));
 const ADDRESS = { line1: '1 Chaos Way', city: 'Entropy', postalCode: '12345' };
 
 export async function login(http: HttpClient, email: string, password: string): Promise<string> {
@@ -114,12 +135,17 @@ export class Driver {
         break;
       case 'contended-stock': lines = [{ productId: this.product('lamp'), quantity: 1 + Math.floor(this.random() * 3) }]; break;
       case 'multi-line': lines = this.basicLines(3 + Math.floor(this.random() * 2)); break;
-      case 'revise-down': lines = this.basicLines(2).map((l) => ({ ...l, quantity: 3 })); break;
+      case 'revise-down': case 'revise-then-cancel': lines = this.basicLines(2).map((l) => ({ ...l, quantity: 3 })); break;
+      // The first charge succeeds, the revision's extra charge is declined; the revise down after
+      // it refunds part of the first charge.
+      case 'revise-declined': token = 'tok_decline_more'; lines = this.basicLines(2).map((l) => ({ ...l, quantity: 3 })); break;
+      // tok_flaky keeps the order APPROVED for its two failed charge attempts: time to revise then.
+      case 'revise-approved': token = 'tok_flaky'; break;
       default: break;
     }
     return {
       index, kind, customerId: customer.id, idempotencyKey: `chaos-${index}-${randomUUID()}`, lines, token, country,
-      postStatus: 0, postAttempts: 0, orderId: null, duplicateIds: [], actions: [], revisedLines: null,
+      postStatus: 0, postAttempts: 0, orderId: null, duplicateIds: [], actions: [],
       placedAt: 0, finalAt: null, finalStatus: null,
     };
   }
@@ -196,20 +222,27 @@ export class Driver {
       case 'admin-dispatch':
         if (await this.waitFor(order, ['PAID'])) await this.act(order, 'dispatch', `/orders/${order.orderId}/dispatch`, this.adminToken, 'safe');
         break;
-      case 'revise-up':
-      case 'revise-down': {
-        if (!(await this.waitFor(order, ['APPROVED', 'PAID']))) break;
-        const lines = order.kind === 'revise-up'
-          ? [...order.lines.map((l, i) => (i === 0 ? { ...l, quantity: l.quantity + 1 } : l)), ...(order.lines.some((l) => l.productId === this.product('sticker')) ? [] : [{ productId: this.product('sticker'), quantity: 2 }])]
-          : [{ ...order.lines[0]!, quantity: 1 }];
-        const action = await this.act(order, 'revise', `/orders/${order.orderId}/revise`, this.customerToken(order), 'unsent', { items: lines });
-        if (action.status === 202) order.revisedLines = lines;
+      case 'revise-up': case 'revise-down': case 'revise-approved': {
+        // Revise while APPROVED needs close polling: the window is the two failed charge attempts.
+        const view = await this.waitFor(order, [...REVISABLE], 60_000, order.kind === 'revise-approved' ? 40 : 120);
+        if (view) await this.revise(order, view, order.kind === 'revise-down' ? 'down' : 'up');
+        break;
+      }
+      case 'revise-chain':
+        await this.reviseInTurn(order, ['up', 'down', 'up']);
+        break;
+      case 'revise-declined':
+        await this.reviseInTurn(order, ['up', 'down']);
+        break;
+      case 'revise-then-cancel': {
+        const view = await this.reviseInTurn(order, [order.index % 2 === 0 ? 'up' : 'down']);
+        if (view && !FINAL.has(view.status)) await this.act(order, 'cancel', `/orders/${order.orderId}/cancel`, this.customerToken(order), 'safe');
         break;
       }
       default:
         break;
     }
-    await this.waitFor(order, [], 150_000);
+    await this.poll(order, () => false, 150_000, 700);
   }
 
   private async act(order: DrivenOrder, name: Action['name'], path: string, token: string, retry: 'safe' | 'unsent', body?: unknown): Promise<Action> {
@@ -220,23 +253,75 @@ export class Driver {
   }
 
   /**
-   * Polls the order until its status is one of `statuses` (true) or it is final (false unless a
-   * final status was asked for). Close polling while waiting to act; slower while just following.
+   * Sends the revisions one after the other once the order is APPROVED or PAID, each after the
+   * outcome of the one before; stops at the first that is not accepted or whose outcome never came.
+   * Returns the last view of the order (null when it never got there).
    */
-  private async waitFor(order: DrivenOrder, statuses: string[], timeoutMs = 60_000): Promise<boolean> {
+  private async reviseInTurn(order: DrivenOrder, directions: Direction[]): Promise<OrderView | null> {
+    let view = await this.waitFor(order, [...REVISABLE]);
+    for (const direction of directions) {
+      if (!view || FINAL.has(view.status)) break;
+      const { action, after } = await this.revise(order, view, direction);
+      if (action.status !== 202 || !action.revise!.outcome) return after;
+      view = after;
+    }
+    return view;
+  }
+
+  /**
+   * One revise from the order as last seen; after a 202, waits for its outcome entry. A 409 while
+   * the order showed APPROVED/PAID with every earlier revision answered is asked once more half a
+   * second later, as a patient client would: if that one is accepted, the 409 was wrong (no one
+   * else acts on these orders), which `revise.refused-only-when-not-revisable` reports.
+   */
+  private async revise(order: DrivenOrder, view: OrderView, direction: Direction): Promise<{ action: Action; after: OrderView | null }> {
+    const current = view.items.map(({ productId, quantity }) => ({ productId, quantity }));
+    const sticker = this.product('sticker');
+    const lines = direction === 'up'
+      ? [...current.map((l, i) => (i === 0 ? { ...l, quantity: l.quantity + 1 } : l)), ...(current.some((l) => l.productId === sticker) ? [] : [{ productId: sticker, quantity: 2 }])]
+      : [{ ...current[0]!, quantity: 1 }];
+    const seen = outcomesOf(view).length;
+    const send = async (sentWhile: string, afterRefusal: boolean) => {
+      const action = await this.act(order, 'revise', `/orders/${order.orderId}/revise`, this.customerToken(order), 'unsent', { items: lines });
+      action.revise = { direction, lines, sentWhile, outcome: null, afterRefusal };
+      return action;
+    };
+    let action = await send(view.status, false);
+    if (action.status === 409) {
+      await sleep(500);
+      const again = await this.poll(order, () => true, 10_000, 120);
+      if (again && REVISABLE.has(again.status) && outcomesOf(again).length === seen) action = await send(again.status, true);
+    }
+    if (action.status !== 202) return { action, after: view };
+    const after = await this.poll(order, (v) => outcomesOf(v).length > seen, 60_000, 120);
+    const entry = after ? outcomesOf(after)[seen] : undefined;
+    if (entry) action.revise!.outcome = { type: entry.type as RevisionOutcome['type'], reason: entry.data?.reason ?? null };
+    return { action, after };
+  }
+
+  /** Polls the order until its status is one of `statuses` (its view) or it is final or the time is up (null). */
+  private async waitFor(order: DrivenOrder, statuses: string[], timeoutMs = 60_000, intervalMs = 120): Promise<OrderView | null> {
+    const view = await this.poll(order, (v) => statuses.includes(v.status), timeoutMs, intervalMs);
+    return view && statuses.includes(view.status) ? view : null;
+  }
+
+  /**
+   * Polls the order until `done(view)` or it is final (its view), or the time is up (null). Close
+   * polling while waiting to act; slower while just following.
+   */
+  private async poll(order: DrivenOrder, done: (view: OrderView) => boolean, timeoutMs: number, intervalMs: number): Promise<OrderView | null> {
     const deadline = Date.now() + timeoutMs;
-    const interval = statuses.length > 0 ? 120 : 700;
     while (Date.now() < deadline) {
       const reply = await this.http.call('GET', `/orders/${order.orderId}`, { token: this.customerToken(order), retry: 'safe', budgetMs: 60_000 });
-      const status: string | undefined = reply.body?.status;
-      if (status && FINAL.has(status)) {
-        order.finalStatus = status;
+      const view = reply.status === 200 ? (reply.body as OrderView) : null;
+      if (view && FINAL.has(view.status)) {
+        order.finalStatus = view.status;
         order.finalAt ??= Date.now();
-        return statuses.includes(status);
+        return view;
       }
-      if (status && statuses.includes(status)) return true;
-      await sleep(interval);
+      if (view && done(view)) return view;
+      await sleep(intervalMs);
     }
-    return false;
+    return null;
   }
 }

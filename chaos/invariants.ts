@@ -1,37 +1,23 @@
 // What must hold after the storm, read from the database and from Temporal — never from the API:
 // every order final and its saga completed; stock, credit and money balanced to the unit and cent;
-// each charge made once and refunded exactly when the order was undone; no compensation lost; and
-// every order ended the way its kind and the client's actions say it must.
+// each charge made once and refunded exactly when the order was undone, three ledgers agreeing (the
+// provider's, ours, the timeline); every accepted cancel, revise and dispatch traced to its outcome;
+// no compensation lost; and every order ended the way its kind and the client's actions say it must.
 import { execFileSync } from 'node:child_process';
 import pg from 'pg';
 import { Client, Connection } from '@temporalio/client';
 import { temporalBinary } from '../platform/temporal-dev-server';
 import { OrderStatusKey } from '../workflows/definitions';
-import type { DriveResult, DrivenOrder, Line } from './driver';
+import type { DriveResult, DrivenOrder } from './driver';
 import type { Seed } from './seed';
+import { Checks, group, readSnapshot, sameLines, sum, type Check, type EventRow, type OrderRow } from './snapshot';
+import { moneyChecks } from './money-checks';
+import { requestChecks } from './request-checks';
 
-export interface Check { name: string; what: string; passed: boolean; checked: number; failures: string[] }
+export type { Check } from './snapshot';
 
 const FINAL = new Set(['SHIPPED', 'REJECTED', 'CANCELLED']);
 const FINAL_EVENTS = new Set(['OrderShipped', 'OrderRejected', 'OrderCancelled']);
-
-interface OrderRow { id: string; customer_id: string; status: string; total_cents: number; items: { productId: string; quantity: number }[]; rejection_reason: string | null; cancellation_reason: string | null }
-
-class Checks {
-  readonly list: Check[] = [];
-  add(name: string, what: string, checked: number, failures: string[]): void {
-    this.list.push({ name, what, passed: failures.length === 0, checked, failures });
-  }
-}
-
-const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
-const group = <T>(rows: T[], key: (r: T) => string) => {
-  const map = new Map<string, T[]>();
-  for (const r of rows) map.set(key(r), [...(map.get(key(r)) ?? []), r]);
-  return map;
-};
-const sameLines = (a: readonly Line[], b: readonly Line[]) =>
-  a.length === b.length && a.every((l) => b.some((m) => m.productId === l.productId && m.quantity === l.quantity));
 
 export async function countOpenOrders(databaseUrl: string): Promise<number> {
   const client = new pg.Client({ connectionString: databaseUrl });
@@ -48,161 +34,125 @@ export async function checkInvariants(input: {
   databaseUrl: string; temporalAddress: string; taskQueuePrefix: string; seed: Seed; drive: DriveResult; otherOrderIds: string[];
 }): Promise<{ checks: Check[]; figures: Record<string, number>; statuses: Map<string, string> }> {
   const { seed, drive } = input;
-  const db = new pg.Client({ connectionString: input.databaseUrl });
-  await db.connect();
-  const q = async <T extends pg.QueryResultRow>(sql: string) => (await db.query<T>(sql)).rows;
-  try {
-    const orders = await q<OrderRow>('SELECT id, customer_id, status, total_cents, items, rejection_reason, cancellation_reason FROM orders');
-    const products = await q<{ id: string; on_hand: number; reserved: number }>('SELECT id, on_hand, reserved FROM products');
-    const stockRes = await q<{ order_id: string; product_id: string; quantity: number; state: string }>('SELECT order_id, product_id, quantity, state FROM stock_reservations');
-    const lines = await q<{ customer_id: string; limit_cents: number; held_cents: number; consumed_cents: number }>('SELECT customer_id, limit_cents, held_cents, consumed_cents FROM credit_lines');
-    const creditRes = await q<{ order_id: string; amount_cents: number; state: string }>('SELECT order_id, amount_cents, state FROM credit_reservations');
-    const payments = await q<{ order_id: string; amount_cents: number; refunded_cents: number; status: string; provider_charge_id: string | null }>('SELECT order_id, amount_cents, refunded_cents, status, provider_charge_id FROM payments');
-    const provider = await q<{ idempotency_key: string; kind: string; token: string; amount_cents: number; attempts: number; outcome: string | null; charge_id: string | null }>('SELECT idempotency_key, kind, token, amount_cents, attempts, outcome, charge_id FROM provider_charges');
-    const events = await q<{ order_id: string; type: string; data: Record<string, unknown> }>('SELECT order_id, type, data FROM domain_events WHERE order_id IS NOT NULL ORDER BY id');
-    const adjustEvents = await q<{ aggregate_id: string; data: { delta: number } }>(`SELECT aggregate_id, data FROM domain_events WHERE type = 'StockAdjusted'`);
-    const keys = await q<{ customer_id: string; key: string; order_id: string }>('SELECT customer_id, key, order_id FROM idempotency_keys');
+  const snapshot = await readSnapshot(input.databaseUrl);
+  const { orders, products, stockRes, creditLines: lines, creditRes, provider, events, adjustEvents, keys } = snapshot;
+  const checks = new Checks();
+  const orderById = new Map(orders.map((o) => [o.id, o]));
+  const eventsByOrder = group(events, (e) => e.order_id);
+  const typesOf = (id: string) => (eventsByOrder.get(id) ?? []).map((e) => e.type);
+  const driven = drive.orders;
+  const accepted = driven.filter((o) => o.orderId);
 
-    const checks = new Checks();
-    const orderById = new Map(orders.map((o) => [o.id, o]));
-    const eventsByOrder = group(events, (e) => e.order_id);
-    const typesOf = (id: string) => (eventsByOrder.get(id) ?? []).map((e) => e.type);
-    const driven = drive.orders;
-    const accepted = driven.filter((o) => o.orderId);
+  // ── orders ────────────────────────────────────────────────────────────
+  checks.add('orders.accepted-exist', 'every order the API accepted (202/200) exists in the database', accepted.length,
+    accepted.filter((o) => !orderById.has(o.orderId!)).map((o) => `#${o.index} ${o.kind}: order ${o.orderId} missing`));
+  checks.add('orders.post-answered', 'every POST /orders got a 202/200 (retried with its Idempotency-Key through faults)', driven.length,
+    driven.filter((o) => !o.orderId).map((o) => `#${o.index} ${o.kind}: last answer ${o.postStatus} after ${o.postAttempts} attempt(s)`));
+  const drivenCustomers = new Set(seed.customers.filter((c) => c.role === 'rich' || c.role === 'poor').map((c) => c.id));
+  const acceptedIds = new Set(accepted.map((o) => o.orderId!));
+  const keyOrders = new Set(keys.filter((k) => drivenCustomers.has(k.customer_id)).map((k) => k.order_id));
+  checks.add('orders.no-phantoms', 'the driven customers have exactly the orders the API answered (no second saga from a retry, none from an unanswered POST)', orders.filter((o) => drivenCustomers.has(o.customer_id)).length,
+    orders.filter((o) => drivenCustomers.has(o.customer_id) && !acceptedIds.has(o.id)).map((o) => `order ${o.id} (${o.status}) was never returned to the client${keyOrders.has(o.id) ? ' (its key exists)' : ''}`));
+  checks.add('orders.all-final', 'every order is SHIPPED, REJECTED or CANCELLED', orders.length,
+    orders.filter((o) => !FINAL.has(o.status)).map((o) => `order ${o.id} is ${o.status}`));
+  checks.add('orders.one-final-event', 'each order has exactly one final timeline entry, matching its status', orders.length,
+    orders.flatMap((o) => {
+      const finals = typesOf(o.id).filter((t) => FINAL_EVENTS.has(t));
+      const expected = { SHIPPED: 'OrderShipped', REJECTED: 'OrderRejected', CANCELLED: 'OrderCancelled' }[o.status];
+      return finals.length === 1 && finals[0] === expected ? [] : [`order ${o.id} ${o.status}: final entries [${finals.join(', ')}]`];
+    }));
+  const dupFailures = driven.filter((o) => o.kind === 'duplicate-post' && o.orderId && o.duplicateIds.some((id) => id !== o.orderId))
+    .map((o) => `#${o.index}: one Idempotency-Key gave orders ${[...new Set(o.duplicateIds)].join(', ')}`);
+  checks.add('orders.idempotency', 'concurrent and repeated POSTs with one Idempotency-Key return one order', driven.filter((o) => o.kind === 'duplicate-post').length, dupFailures);
+  checks.add('orders.outcome-per-kind', 'each order ended as its kind and the client\'s actions require', accepted.length,
+    accepted.flatMap((o) => {
+      const row = orderById.get(o.orderId!);
+      const why = row ? outcomeProblem(o, row, typesOf(o.orderId!), seed) : null;
+      return why ? [`#${o.index} ${o.kind} ${o.orderId}: ${why}`] : [];
+    }));
 
-    // ── orders ────────────────────────────────────────────────────────────
-    checks.add('orders.accepted-exist', 'every order the API accepted (202/200) exists in the database', accepted.length,
-      accepted.filter((o) => !orderById.has(o.orderId!)).map((o) => `#${o.index} ${o.kind}: order ${o.orderId} missing`));
-    checks.add('orders.post-answered', 'every POST /orders got a 202/200 (retried with its Idempotency-Key through faults)', driven.length,
-      driven.filter((o) => !o.orderId).map((o) => `#${o.index} ${o.kind}: last answer ${o.postStatus} after ${o.postAttempts} attempt(s)`));
-    const drivenCustomers = new Set(seed.customers.filter((c) => c.role === 'rich' || c.role === 'poor').map((c) => c.id));
-    const acceptedIds = new Set(accepted.map((o) => o.orderId!));
-    const keyOrders = new Set(keys.filter((k) => drivenCustomers.has(k.customer_id)).map((k) => k.order_id));
-    checks.add('orders.no-phantoms', 'the driven customers have exactly the orders the API answered (no second saga from a retry, none from an unanswered POST)', orders.filter((o) => drivenCustomers.has(o.customer_id)).length,
-      orders.filter((o) => drivenCustomers.has(o.customer_id) && !acceptedIds.has(o.id)).map((o) => `order ${o.id} (${o.status}) was never returned to the client${keyOrders.has(o.id) ? ' (its key exists)' : ''}`));
-    checks.add('orders.all-final', 'every order is SHIPPED, REJECTED or CANCELLED', orders.length,
-      orders.filter((o) => !FINAL.has(o.status)).map((o) => `order ${o.id} is ${o.status}`));
-    checks.add('orders.one-final-event', 'each order has exactly one final timeline entry, matching its status', orders.length,
-      orders.flatMap((o) => {
-        const finals = typesOf(o.id).filter((t) => FINAL_EVENTS.has(t));
-        const expected = { SHIPPED: 'OrderShipped', REJECTED: 'OrderRejected', CANCELLED: 'OrderCancelled' }[o.status];
-        return finals.length === 1 && finals[0] === expected ? [] : [`order ${o.id} ${o.status}: final entries [${finals.join(', ')}]`];
-      }));
-    const dupFailures = driven.filter((o) => o.kind === 'duplicate-post' && o.orderId && o.duplicateIds.some((id) => id !== o.orderId))
-      .map((o) => `#${o.index}: one Idempotency-Key gave orders ${[...new Set(o.duplicateIds)].join(', ')}`);
-    checks.add('orders.idempotency', 'concurrent and repeated POSTs with one Idempotency-Key return one order', driven.filter((o) => o.kind === 'duplicate-post').length, dupFailures);
-    checks.add('orders.outcome-per-kind', 'each order ended as its kind and the client\'s actions require', accepted.length,
-      accepted.flatMap((o) => {
-        const row = orderById.get(o.orderId!);
-        const why = row ? outcomeProblem(o, row, typesOf(o.orderId!), seed) : null;
-        return why ? [`#${o.index} ${o.kind} ${o.orderId}: ${why}`] : [];
-      }));
+  // ── Temporal ──────────────────────────────────────────────────────────
+  const temporal = await temporalChecks(input.temporalAddress, input.taskQueuePrefix, orders);
+  checks.list.push(...temporal.checks);
 
-    // ── Temporal ──────────────────────────────────────────────────────────
-    const temporal = await temporalChecks(input.temporalAddress, input.taskQueuePrefix, orders);
-    checks.list.push(...temporal.checks);
-
-    // ── stock ─────────────────────────────────────────────────────────────
-    const resByProduct = group(stockRes, (r) => r.product_id);
-    const adjByProduct = group(adjustEvents, (e) => e.aggregate_id);
-    const stockFailures: string[] = [];
-    for (const sp of seed.products.values()) {
-      const row = products.find((p) => p.id === sp.id)!;
-      const shipped = sum((resByProduct.get(sp.id) ?? []).filter((r) => r.state === 'SHIPPED').map((r) => r.quantity));
-      const held = sum((resByProduct.get(sp.id) ?? []).filter((r) => r.state === 'RESERVED').map((r) => r.quantity));
-      const adjustments = sum((adjByProduct.get(sp.id) ?? []).map((e) => Number(e.data.delta)));
-      if (row.on_hand + shipped !== sp.initialStock + adjustments) stockFailures.push(`${sp.sku}: on_hand ${row.on_hand} + shipped ${shipped} ≠ initial ${sp.initialStock} + adjustments ${adjustments}`);
-      if (row.reserved !== 0 || held !== 0) stockFailures.push(`${sp.sku}: reserved ${row.reserved}, RESERVED lines ${held} (want 0)`);
-      if (row.on_hand < 0) stockFailures.push(`${sp.sku}: on_hand ${row.on_hand} < 0`);
-      const confirmed = drive.adjustments.filter((a) => a.productId === sp.id && a.status === 200).length;
-      const ambiguous = drive.adjustments.filter((a) => a.productId === sp.id && (a.status === 0 || a.status >= 500)).length;
-      const recorded = (adjByProduct.get(sp.id) ?? []).length;
-      if (recorded < confirmed || recorded > confirmed + ambiguous) stockFailures.push(`${sp.sku}: ${recorded} adjustments recorded, ${confirmed} confirmed to the admin (+${ambiguous} unanswered)`);
-    }
-    checks.add('stock.balance', 'per product: on_hand + shipped units = initial + adjustments; reserved = 0', seed.products.size, stockFailures);
-    const resByOrder = group(stockRes, (r) => r.order_id);
-    checks.add('stock.per-order', 'a SHIPPED order shipped exactly its items; any other order holds and shipped nothing', orders.length,
-      orders.flatMap((o) => {
-        const rows = resByOrder.get(o.id) ?? [];
-        if (o.status === 'SHIPPED') {
-          const shippedLines = rows.filter((r) => r.state === 'SHIPPED' && r.quantity > 0).map((r) => ({ productId: r.product_id, quantity: r.quantity }));
-          const items = o.items.map((i) => ({ productId: i.productId, quantity: i.quantity }));
-          const stray = rows.filter((r) => r.state === 'RESERVED');
-          return sameLines(shippedLines, items) && stray.length === 0 ? [] : [`order ${o.id}: shipped ${JSON.stringify(shippedLines)} vs items ${JSON.stringify(items)}`];
-        }
-        const stray = rows.filter((r) => r.state === 'RESERVED' || r.state === 'SHIPPED');
-        return stray.length ? [`order ${o.id} ${o.status}: ${stray.map((r) => `${r.quantity}×${r.product_id.slice(0, 8)} ${r.state}`).join(', ')}`] : [];
-      }));
-
-    // ── credit ────────────────────────────────────────────────────────────
-    const shippedByCustomer = group(orders.filter((o) => o.status === 'SHIPPED'), (o) => o.customer_id);
-    checks.add('credit.balance', 'per credit line: held = 0; consumed = Σ totals of its SHIPPED orders ≤ limit; limit unchanged', seed.customers.length,
-      seed.customers.flatMap((c) => {
-        const line = lines.find((l) => l.customer_id === c.id)!;
-        const consumed = sum((shippedByCustomer.get(c.id) ?? []).map((o) => o.total_cents));
-        const problems: string[] = [];
-        if (line.held_cents !== 0) problems.push(`held ${line.held_cents}`);
-        if (line.consumed_cents !== consumed) problems.push(`consumed ${line.consumed_cents} ≠ shipped totals ${consumed}`);
-        if (line.consumed_cents > line.limit_cents) problems.push(`consumed ${line.consumed_cents} > limit ${line.limit_cents}`);
-        if (line.limit_cents !== c.limitCents) problems.push(`limit ${line.limit_cents} ≠ seeded ${c.limitCents}`);
-        return problems.length ? [`${c.key}: ${problems.join('; ')}`] : [];
-      }));
-    const creditByOrder = new Map(creditRes.map((r) => [r.order_id, r]));
-    checks.add('credit.per-order', 'a SHIPPED order consumed exactly its total; any other order holds and consumed nothing', orders.length,
-      orders.flatMap((o) => {
-        const r = creditByOrder.get(o.id);
-        if (o.status === 'SHIPPED') return r?.state === 'CONSUMED' && r.amount_cents === o.total_cents ? [] : [`order ${o.id} SHIPPED: credit ${r?.state ?? 'none'} ${r?.amount_cents ?? ''} vs total ${o.total_cents}`];
-        return r && r.state !== 'RELEASED' ? [`order ${o.id} ${o.status}: credit ${r.state} ${r.amount_cents}`] : [];
-      }));
-
-    // ── money ─────────────────────────────────────────────────────────────
-    const providerByOrder = group(provider, (p) => p.idempotency_key.slice(0, 36));
-    const paymentByOrder = new Map(payments.map((p) => [p.order_id, p]));
-    const money: string[] = [];
-    const chargeOnce: string[] = [];
-    const refundRule: string[] = [];
-    for (const o of orders) {
-      const rows = providerByOrder.get(o.id) ?? [];
-      const charged = sum(rows.filter((r) => r.kind === 'charge' && r.outcome === 'succeeded').map((r) => r.amount_cents));
-      const refunded = sum(rows.filter((r) => r.kind === 'refund' && r.outcome === 'succeeded').map((r) => r.amount_cents));
-      const want = o.status === 'SHIPPED' ? o.total_cents : 0;
-      if (charged - refunded !== want) money.push(`order ${o.id} ${o.status}: provider charged ${charged} − refunded ${refunded} ≠ ${want}`);
-      const p = paymentByOrder.get(o.id);
-      if (p && (p.status !== 'DECLINED') && (p.amount_cents !== charged || p.refunded_cents !== refunded)) money.push(`order ${o.id}: payment ${p.amount_cents}/${p.refunded_cents} ≠ provider ${charged}/${refunded}`);
-      const first = rows.find((r) => r.idempotency_key === `${o.id}:charge`);
-      if (p && p.status !== 'DECLINED' && (!first || first.outcome !== 'succeeded' || p.provider_charge_id !== first.charge_id)) chargeOnce.push(`order ${o.id}: payment's charge ${p.provider_charge_id} ≠ provider's one charge ${first?.charge_id}`);
-      if (first && first.token === 'tok_flaky' && first.outcome === 'succeeded' && first.attempts < 3) chargeOnce.push(`order ${o.id}: tok_flaky charge succeeded after ${first.attempts} attempt(s) (< 3)`);
-      if (o.status === 'CANCELLED' && p && p.status !== 'DECLINED' && p.refunded_cents !== p.amount_cents) refundRule.push(`order ${o.id} CANCELLED: refunded ${p.refunded_cents} of ${p.amount_cents}`);
-      if (o.status === 'SHIPPED' && (!p || p.amount_cents - p.refunded_cents !== o.total_cents || p.status === 'REFUNDED')) refundRule.push(`order ${o.id} SHIPPED: payment ${p ? `${p.status} ${p.amount_cents}/${p.refunded_cents}` : 'missing'} vs total ${o.total_cents}`);
-      if (o.status === 'REJECTED' && charged > 0) refundRule.push(`order ${o.id} REJECTED (${o.rejection_reason}) but charged ${charged}`);
-    }
-    checks.add('payment.provider-ledger', 'per order, the provider\'s ledger nets to the total if SHIPPED, else to 0; our payment row agrees', orders.length, money);
-    checks.add('payment.charged-once', 'one provider charge per order key; tok_flaky charged once after its 2 transient failures', payments.length, chargeOnce);
-    checks.add('payment.refund-iff-cancelled', 'refunded in full exactly when CANCELLED; SHIPPED keeps its total charged; REJECTED never charged', orders.length, refundRule);
-
-    // ── compensations ─────────────────────────────────────────────────────
-    const failedComp = events.filter((e) => e.type === 'CompensationFailed');
-    checks.add('compensation.none-unresolved', 'no CompensationFailed left open: every such order is final and balanced, CompensationFailing is unset', new Set(failedComp.map((e) => e.order_id)).size,
-      [...new Set(failedComp.map((e) => e.order_id))].flatMap((id) => (FINAL.has(orderById.get(id)?.status ?? '') ? [] : [`order ${id}: compensation failing and not final`]))
-        .concat(temporal.compensationFailing.map((id) => `${id}: CompensationFailing = true`)));
-
-    return {
-      checks: checks.list,
-      statuses: new Map(orders.map((o) => [o.id, o.status])),
-      figures: {
-        ordersInDb: orders.length,
-        shipped: orders.filter((o) => o.status === 'SHIPPED').length,
-        rejected: orders.filter((o) => o.status === 'REJECTED').length,
-        cancelled: orders.filter((o) => o.status === 'CANCELLED').length,
-        compensationFailedEvents: failedComp.length,
-        providerRows: provider.length,
-        flakyAttempts: sum(provider.filter((p) => p.token === 'tok_flaky').map((p) => p.attempts)),
-        workflows: temporal.workflowCount,
-      },
-    };
-  } finally {
-    await db.end();
+  // ── stock ─────────────────────────────────────────────────────────────
+  const resByProduct = group(stockRes, (r) => r.product_id);
+  const adjByProduct = group(adjustEvents, (e) => e.aggregate_id);
+  const stockFailures: string[] = [];
+  for (const sp of seed.products.values()) {
+    const row = products.find((p) => p.id === sp.id)!;
+    const shipped = sum((resByProduct.get(sp.id) ?? []).filter((r) => r.state === 'SHIPPED').map((r) => r.quantity));
+    const held = sum((resByProduct.get(sp.id) ?? []).filter((r) => r.state === 'RESERVED').map((r) => r.quantity));
+    const adjustments = sum((adjByProduct.get(sp.id) ?? []).map((e) => Number(e.data.delta)));
+    if (row.on_hand + shipped !== sp.initialStock + adjustments) stockFailures.push(`${sp.sku}: on_hand ${row.on_hand} + shipped ${shipped} ≠ initial ${sp.initialStock} + adjustments ${adjustments}`);
+    if (row.reserved !== 0 || held !== 0) stockFailures.push(`${sp.sku}: reserved ${row.reserved}, RESERVED lines ${held} (want 0)`);
+    if (row.on_hand < 0) stockFailures.push(`${sp.sku}: on_hand ${row.on_hand} < 0`);
+    const confirmed = drive.adjustments.filter((a) => a.productId === sp.id && a.status === 200).length;
+    const ambiguous = drive.adjustments.filter((a) => a.productId === sp.id && (a.status === 0 || a.status >= 500)).length;
+    const recorded = (adjByProduct.get(sp.id) ?? []).length;
+    if (recorded < confirmed || recorded > confirmed + ambiguous) stockFailures.push(`${sp.sku}: ${recorded} adjustments recorded, ${confirmed} confirmed to the admin (+${ambiguous} unanswered)`);
   }
+  checks.add('stock.balance', 'per product: on_hand + shipped units = initial + adjustments; reserved = 0', seed.products.size, stockFailures);
+  const resByOrder = group(stockRes, (r) => r.order_id);
+  checks.add('stock.per-order', 'a SHIPPED order shipped exactly its items; any other order holds and shipped nothing', orders.length,
+    orders.flatMap((o) => {
+      const rows = resByOrder.get(o.id) ?? [];
+      if (o.status === 'SHIPPED') {
+        const shippedLines = rows.filter((r) => r.state === 'SHIPPED' && r.quantity > 0).map((r) => ({ productId: r.product_id, quantity: r.quantity }));
+        const items = o.items.map((i) => ({ productId: i.productId, quantity: i.quantity }));
+        const stray = rows.filter((r) => r.state === 'RESERVED');
+        return sameLines(shippedLines, items) && stray.length === 0 ? [] : [`order ${o.id}: shipped ${JSON.stringify(shippedLines)} vs items ${JSON.stringify(items)}`];
+      }
+      const stray = rows.filter((r) => r.state === 'RESERVED' || r.state === 'SHIPPED');
+      return stray.length ? [`order ${o.id} ${o.status}: ${stray.map((r) => `${r.quantity}×${r.product_id.slice(0, 8)} ${r.state}`).join(', ')}`] : [];
+    }));
+
+  // ── credit ────────────────────────────────────────────────────────────
+  const shippedByCustomer = group(orders.filter((o) => o.status === 'SHIPPED'), (o) => o.customer_id);
+  checks.add('credit.balance', 'per credit line: held = 0; consumed = Σ totals of its SHIPPED orders ≤ limit; limit unchanged', seed.customers.length,
+    seed.customers.flatMap((c) => {
+      const line = lines.find((l) => l.customer_id === c.id)!;
+      const consumed = sum((shippedByCustomer.get(c.id) ?? []).map((o) => o.total_cents));
+      const problems: string[] = [];
+      if (line.held_cents !== 0) problems.push(`held ${line.held_cents}`);
+      if (line.consumed_cents !== consumed) problems.push(`consumed ${line.consumed_cents} ≠ shipped totals ${consumed}`);
+      if (line.consumed_cents > line.limit_cents) problems.push(`consumed ${line.consumed_cents} > limit ${line.limit_cents}`);
+      if (line.limit_cents !== c.limitCents) problems.push(`limit ${line.limit_cents} ≠ seeded ${c.limitCents}`);
+      return problems.length ? [`${c.key}: ${problems.join('; ')}`] : [];
+    }));
+  const creditByOrder = new Map(creditRes.map((r) => [r.order_id, r]));
+  checks.add('credit.per-order', 'a SHIPPED order consumed exactly its total; any other order holds and consumed nothing', orders.length,
+    orders.flatMap((o) => {
+      const r = creditByOrder.get(o.id);
+      if (o.status === 'SHIPPED') return r?.state === 'CONSUMED' && r.amount_cents === o.total_cents ? [] : [`order ${o.id} SHIPPED: credit ${r?.state ?? 'none'} ${r?.amount_cents ?? ''} vs total ${o.total_cents}`];
+      return r && r.state !== 'RELEASED' ? [`order ${o.id} ${o.status}: credit ${r.state} ${r.amount_cents}`] : [];
+    }));
+
+  // ── money, and what became of every request ─────────────────────────────
+  moneyChecks(checks, snapshot, eventsByOrder);
+  requestChecks(checks, snapshot, eventsByOrder, driven, seed);
+
+  // ── compensations ─────────────────────────────────────────────────────
+  const failedComp = events.filter((e) => e.type === 'CompensationFailed');
+  checks.add('compensation.none-unresolved', 'no CompensationFailed left open: every such order is final and balanced, CompensationFailing is unset', new Set(failedComp.map((e) => e.order_id)).size,
+    [...new Set(failedComp.map((e) => e.order_id))].flatMap((id) => (FINAL.has(orderById.get(id)?.status ?? '') ? [] : [`order ${id}: compensation failing and not final`]))
+      .concat(temporal.compensationFailing.map((id) => `${id}: CompensationFailing = true`)));
+
+  return {
+    checks: checks.list,
+    statuses: new Map(orders.map((o) => [o.id, o.status])),
+    figures: {
+      ordersInDb: orders.length,
+      shipped: orders.filter((o) => o.status === 'SHIPPED').length,
+      rejected: orders.filter((o) => o.status === 'REJECTED').length,
+      cancelled: orders.filter((o) => o.status === 'CANCELLED').length,
+      compensationFailedEvents: failedComp.length,
+      providerRows: provider.length,
+      flakyAttempts: sum(provider.filter((p) => p.token === 'tok_flaky').map((p) => p.attempts)),
+      workflows: temporal.workflowCount,
+      ...revisionFigures(drive.orders, events),
+    },
+  };
 }
 
 /** Why the order's end does not fit its kind and the answers the client got (null = it fits). */
@@ -210,7 +160,6 @@ function outcomeProblem(o: DrivenOrder, row: OrderRow, types: string[], seed: Se
   const end = `${row.status}${row.rejection_reason ? `/${row.rejection_reason}` : ''}${row.cancellation_reason ? `/${row.cancellation_reason}` : ''}`;
   const is = (...allowed: string[]) => (allowed.includes(end) ? null : `ended ${end}, expected ${allowed.join(' or ')}`);
   const last = (name: string) => [...o.actions].reverse().find((a) => a.name === name);
-  const items = row.items.map((i) => ({ productId: i.productId, quantity: i.quantity }));
   switch (o.kind) {
     case 'visa': case 'flaky': case 'multi-line': case 'duplicate-post': return is('SHIPPED');
     case 'decline': return is('REJECTED/PAYMENT_DECLINED');
@@ -234,18 +183,17 @@ function outcomeProblem(o: DrivenOrder, row: OrderRow, types: string[], seed: Se
       if (dispatch?.status === 202 && !types.includes('DispatchRequested')) return 'dispatch accepted (202) but no DispatchRequested on the timeline';
       return is('SHIPPED');
     }
-    case 'revise-up': case 'revise-down': {
-      const shipped = is('SHIPPED');
-      if (shipped) return shipped;
-      const revise = last('revise');
-      if (!revise) return sameLines(items, o.lines) ? null : 'items changed without a revision';
-      if (revise.status === 202) {
-        if (types.includes('RevisionRejected')) return sameLines(items, o.lines) ? null : 'revision rejected but items changed';
-        return sameLines(items, o.revisedLines!) ? null : `revision accepted but items are ${JSON.stringify(items)}`;
-      }
-      if (revise.status === 409) return sameLines(items, o.lines) ? null : 'revision refused (409) but items changed';
-      // No answer (a fault): either outcome, but nothing in between.
-      return sameLines(items, o.lines) || types.includes('OrderRevised') ? null : `revise answered ${revise.status}; items ${JSON.stringify(items)}`;
+    case 'revise-then-cancel': {
+      // Items and revision outcomes are checked by revise.*; here only where the order ended.
+      const cancel = last('cancel');
+      if (cancel?.status === 202) return is('CANCELLED/CUSTOMER_REQUEST');
+      if (cancel && cancel.status !== 409) return `cancel answered ${cancel.status}${cancel.code ? ` ${cancel.code}` : ''}`;
+      return cancel ? is('SHIPPED', 'CANCELLED/CUSTOMER_REQUEST') : is('SHIPPED');
+    }
+    case 'revise-up': case 'revise-down': case 'revise-chain': case 'revise-declined': case 'revise-approved': {
+      const odd = o.actions.find((a) => a.name === 'revise' && ![202, 409, 0].includes(a.status) && a.status < 500);
+      if (odd) return `revise answered ${odd.status}${odd.code ? ` ${odd.code}` : ''}`;
+      return is('SHIPPED');
     }
   }
 }
@@ -284,4 +232,20 @@ async function temporalChecks(address: string, prefix: string, orders: OrderRow[
   } finally {
     await connection.close();
   }
+}
+
+/** How much revising the run did, as the client saw it and as the timelines record it. */
+function revisionFigures(driven: DrivenOrder[], events: EventRow[]): Record<string, number> {
+  const revises = driven.flatMap((o) => o.actions).filter((a) => a.name === 'revise');
+  const count = (type: string, reason?: string) => events.filter((e) => e.type === type && (reason === undefined || e.data.reason === reason)).length;
+  return {
+    revise202: revises.filter((a) => a.status === 202).length,
+    revise409: revises.filter((a) => a.status === 409).length,
+    reviseSentWhileApproved: revises.filter((a) => a.status === 202 && a.revise?.sentWhile === 'APPROVED').length,
+    orderRevised: count('OrderRevised'),
+    revisionRejected: count('RevisionRejected'),
+    revisionDeclinedByPayment: count('RevisionRejected', 'PAYMENT_DECLINED'),
+    revisionOvertaken: count('RevisionRejected', 'ORDER_REJECTED') + count('RevisionRejected', 'ORDER_CANCELLED'),
+    paymentRefundedEntries: count('PaymentRefunded'),
+  };
 }

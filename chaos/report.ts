@@ -41,6 +41,17 @@ const pct = (values: number[], p: number) => {
 };
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
+/** What the client saw become of its accepted revisions: "3 revised, 1 PAYMENT_DECLINED". */
+function revisionOutcomes(orders: DriveResult['orders']): string {
+  const counts = new Map<string, number>();
+  for (const a of orders.flatMap((o) => o.actions)) {
+    if (a.name !== 'revise' || a.status !== 202) continue;
+    const label = !a.revise?.outcome ? 'outcome unseen' : a.revise.outcome.type === 'OrderRevised' ? 'revised' : a.revise.outcome.reason ?? 'rejected';
+    counts.set(label, (counts.get(label) ?? 0) + 1);
+  }
+  return [...counts].map(([label, n]) => `${n} ${label}`).join(', ');
+}
+
 function sections(r: RunReport) {
   const orders = r.drive.orders;
   const statusOf = (id: string | null) => (id ? r.invariants.statuses.get(id) ?? '?' : 'not placed');
@@ -52,7 +63,7 @@ function sections(r: RunReport) {
     const acts = ['cancel', 'dispatch', 'revise'].map((n) => {
       const ok = actionCount(kind, n, 202);
       const late = actionCount(kind, n, 409);
-      return ok || late ? `${n} ${ok}×202 ${late}×409` : '';
+      return ok || late ? `${n} ${ok}×202${n === 'revise' && ok ? ` (${revisionOutcomes(of)})` : ''} ${late}×409` : '';
     }).filter(Boolean).join(', ');
     return [kind, of.length, count('SHIPPED'), count('REJECTED'), count('CANCELLED'), of.filter((o) => !o.orderId).length, acts || '—'];
   });
@@ -150,9 +161,14 @@ process are kept in \`.data/chaos/logs/\`.)
 
 ## Orders driven, by kind
 
-Each order ran its kind's script over HTTP (tokens \`tok_visa\` / \`tok_flaky\` / \`tok_decline\`, country \`AQ\`,
-quantities over the stock, customers with a ${'2000'}-cent credit line, cancels, admin dispatches and revisions while
-the order waited for dispatch). Final statuses are read from the database.
+Each order ran its kind's script over HTTP (tokens \`tok_visa\` / \`tok_flaky\` / \`tok_decline\` / \`tok_decline_more\`,
+country \`AQ\`, quantities over the stock, customers with a ${'2000'}-cent credit line, cancels, admin dispatches and
+revisions). Revise kinds: one revision up or down; \`revise-chain\` up, down, up on one order; \`revise-declined\` up
+with \`tok_decline_more\` (the extra charge is declined), then down; \`revise-then-cancel\` a revision, then a cancel;
+\`revise-approved\` a revision sent while the order is still APPROVED (\`tok_flaky\` keeps it there longer); in this run
+${r.invariants.figures.reviseSentWhileApproved ?? 0} accepted revisions of all kinds were sent while the client saw the order APPROVED.
+After each accepted revision the client waits for its outcome entry before acting again. Final statuses are read
+from the database; "client actions" counts the answers and, for accepted revisions, the outcome the client saw.
 
 ${table(['kind', 'driven', 'SHIPPED', 'REJECTED', 'CANCELLED', 'no 202', 'client actions'], s.kindRows)}
 

@@ -77,7 +77,9 @@ export async function startTestStack(options: { env?: Record<string, string>; co
   let served: Awaited<ReturnType<typeof listen>> | undefined;
   if (options.api) {
     await bootstrapAdmin(prisma, config);
-    served = await listen(createApp({ prisma, temporal, config, logger: createLogger({ level: config.LOG_LEVEL }) }));
+    const app = createApp({ prisma, temporal, config, logger: createLogger({ level: config.LOG_LEVEL }) });
+    const listening = await listen(app);
+    served = { ...listening, close: async () => { await listening.close(); await app.close(); } };
   }
 
   return {

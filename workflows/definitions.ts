@@ -61,5 +61,11 @@ export interface ReviseRequest {
 /** Customer revise; refused (→ 409) unless the order is APPROVED/PAID, before dispatch, with no other lock. */
 export const reviseUpdate = defineUpdate<{ orderId: string; status: 'REVISION_PENDING' }, [ReviseRequest]>('revise');
 
+/**
+ * Detail of a validator refusal that no later state of the order can lift (e.g. MAX_REVISIONS
+ * reached): the API answers 409 at once instead of waiting for the workflow to catch up.
+ */
+export const FINAL_REFUSAL = 'FINAL_REFUSAL';
+
 /** Fire-and-forget dispatch for operators (e.g. from the Web UI's signal form). */
 export const dispatchSignal = defineSignal('dispatchNow');

@@ -14,7 +14,7 @@ import { CompensationStack } from './compensations';
 import { reviseOrderSaga } from './revise-order.saga';
 import {
   cancelUpdate, CompensationFailingKey, CustomerIdKey, dispatchSignal, dispatchUpdate, OrderStatusKey, OrderTotalCentsKey, reviseUpdate,
-  statusQuery, type OrderSagaResult, type PlaceOrderInput, type ReviseRequest, type SagaStep,
+  statusQuery, FINAL_REFUSAL, type OrderSagaResult, type PlaceOrderInput, type ReviseRequest, type SagaStep,
 } from './definitions';
 
 /** The failure type (business code) of a non-retryable activity decline, if it is one. */
@@ -86,7 +86,8 @@ export async function placeOrderSaga(input: PlaceOrderInput): Promise<OrderSagaR
         throw ApplicationFailure.nonRetryable(`order ${orderId} is ${status} and cannot be revised now`, 'ORDER_NOT_REVISABLE');
       }
       if (revisionsAccepted >= maxRevisions) {
-        throw ApplicationFailure.nonRetryable(`order ${orderId} was already revised ${revisionsAccepted} times (at most ${maxRevisions})`, 'ORDER_NOT_REVISABLE');
+        // Final whatever the projection says: the API answers 409 at once instead of retrying.
+        throw ApplicationFailure.nonRetryable(`order ${orderId} was already revised ${revisionsAccepted} times (at most ${maxRevisions})`, 'ORDER_NOT_REVISABLE', FINAL_REFUSAL);
       }
     },
   });

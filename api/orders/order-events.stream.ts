@@ -1,16 +1,65 @@
 // GET /orders/:id/events as Server-Sent Events: replay the timeline after Last-Event-ID, then follow
-// it live (polling the projection), and close after the entry that makes the order final.
+// it live by push (TimelineFeed) and close after the entry that makes the order final — or when the
+// token that opened the stream expires. Capped per customer and per process (429 TOO_MANY_STREAMS).
+// While nothing happens a stream costs no query; a heartbeat comment keeps proxies from closing it.
 import type { Request, Response } from 'express';
 import type { PrismaClient } from '../../platform/prisma';
 import { isFinal, type OrderStatus } from '../../domain/orders/order';
-import { readTimeline } from '../queries/order-view.query';
+import { HttpError } from '../problem';
+import { readTimelineSince } from '../queries/order-view.query';
+import type { StreamLimits, TimelineFeed } from './timeline-feed';
 
-const POLL_MS = 250;
-const HEARTBEAT_MS = 15_000;
+export interface StreamDeps { prisma: PrismaClient; feed: TimelineFeed; limits: StreamLimits; heartbeatMs: number }
 
-export async function streamOrderEvents(prisma: PrismaClient, orderId: string, req: Request, res: Response): Promise<void> {
+export async function streamOrderEvents(deps: StreamDeps, orderId: string, req: Request, res: Response): Promise<void> {
+  const principal = req.principal!;
+  const release = deps.limits.acquire(principal.customerId);
+  if (!release) {
+    res.setHeader('Retry-After', '30');
+    throw new HttpError(429, 'TOO_MANY_STREAMS', 'too many open event streams; close one first');
+  }
   const lastEventId = Number.parseInt(String(req.get('Last-Event-ID') ?? req.query.lastEventId ?? '0'), 10);
   let sent = Number.isSafeInteger(lastEventId) && lastEventId > 0 ? lastEventId : 0;
+  let closed = false;
+  let reading: Promise<void> | null = null;
+  let again = false;
+  const timers: NodeJS.Timeout[] = [];
+  let unsubscribe = () => {};
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    for (const timer of timers) clearTimeout(timer);
+    unsubscribe();
+    release();
+    res.end();
+  };
+  req.on('close', close);
+
+  /** Sends what committed after `sent`; one read at a time, and one more if woken meanwhile. */
+  const catchUp = (): void => {
+    if (closed) return;
+    if (reading) return void (again = true);
+    reading = (async () => {
+      do {
+        again = false;
+        const { status, entries } = await readTimelineSince(deps.prisma, orderId, sent);
+        if (closed) return;
+        for (const entry of entries) {
+          res.write(`id: ${entry.sequence}\nevent: ${entry.type}\ndata: ${JSON.stringify(entry)}\n\n`);
+          sent = entry.sequence;
+        }
+        if (status && isFinal(status as OrderStatus)) return close();
+      } while (again && !closed);
+    })().catch(() => close()).finally(() => { reading = null; });
+  };
+
+  try {
+    // Subscribe before the first read: an entry committing in between wakes the stream, never slips by.
+    unsubscribe = await deps.feed.subscribe(orderId, catchUp, close);
+  } catch (error) {
+    release();
+    throw error;
+  }
   res.status(200).set({
     'Content-Type': 'text/event-stream; charset=utf-8',
     'Cache-Control': 'no-cache, no-transform',
@@ -18,26 +67,12 @@ export async function streamOrderEvents(prisma: PrismaClient, orderId: string, r
     'X-Accel-Buffering': 'no',
   });
   res.flushHeaders();
-  let closed = false;
-  req.on('close', () => { closed = true; });
-  let lastWrite = Date.now();
-
-  while (!closed) {
-    // Status first, timeline second: if the order was already final, this timeline read contains
-    // its final entry, so the stream never closes before sending it.
-    const order = await prisma.order.findUnique({ where: { id: orderId }, select: { status: true } });
-    const entries = await readTimeline(prisma, orderId, sent);
-    for (const entry of entries) {
-      res.write(`id: ${entry.sequence}\nevent: ${entry.type}\ndata: ${JSON.stringify(entry)}\n\n`);
-      sent = entry.sequence;
-      lastWrite = Date.now();
-    }
-    if (order && isFinal(order.status as OrderStatus)) break;
-    if (Date.now() - lastWrite > HEARTBEAT_MS) {
-      res.write(': keep-alive\n\n');
-      lastWrite = Date.now();
-    }
-    await new Promise((r) => setTimeout(r, POLL_MS));
-  }
-  res.end();
+  const heartbeat = () => {
+    if (closed) return;
+    res.write(': keep-alive\n\n');
+    timers[0] = setTimeout(heartbeat, deps.heartbeatMs);
+  };
+  timers[0] = setTimeout(heartbeat, deps.heartbeatMs);
+  if (principal.expiresAt !== undefined) timers.push(setTimeout(close, Math.max(0, principal.expiresAt - Date.now())));
+  catchUp();
 }

@@ -12,6 +12,21 @@ export async function readTimeline(prisma: PrismaClient, orderId: string, afterS
   return toTimeline(await timelineQuery(prisma, orderId), afterSequence);
 }
 
+/**
+ * The order's status and its timeline entries after `afterSequence`, in ONE statement (one
+ * snapshot): when the status is final, its final entry is among the entries read with it.
+ */
+export async function readTimelineSince(prisma: PrismaClient, orderId: string, afterSequence: number): Promise<{ status: string | null; entries: TimelineEntry[] }> {
+  const rows = await prisma.$queryRaw<{ status: string | null; timeline: { sequence: number; type: string; at: string; data: unknown }[] | null }[]>`
+    SELECT (SELECT status FROM orders WHERE id = ${orderId}::uuid) AS status,
+           (SELECT json_agg(json_build_object('sequence', e.sequence, 'type', e.type, 'at', e.at, 'data', e.data) ORDER BY e.sequence)
+              FROM (SELECT row_number() OVER (ORDER BY id) AS sequence, type, at, data FROM domain_events WHERE order_id = ${orderId}::uuid) e
+             WHERE e.sequence > ${afterSequence}) AS timeline`;
+  const row = rows[0];
+  const entries = (row?.timeline ?? []).map((e) => ({ sequence: Number(e.sequence), type: e.type, at: new Date(e.at).toISOString(), data: e.data }));
+  return { status: row?.status ?? null, entries };
+}
+
 function toTimeline(rows: TimelineRow[], afterSequence = 0): TimelineEntry[] {
   // The per-order sequence is the position in the timeline: stable because an order's events are
   // appended by one saga step at a time.

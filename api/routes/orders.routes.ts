@@ -5,7 +5,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { PrismaClient } from '../../platform/prisma';
 import type { Config } from '../../platform/config';
 import { canCancel, type OrderLine, type OrderStatus } from '../../domain/orders/order';
-import { cancelUpdate, dispatchUpdate, orderWorkflowId, reviseUpdate, type ReviseRequest } from '../../workflows/definitions';
+import { cancelUpdate, dispatchUpdate, FINAL_REFUSAL, orderWorkflowId, reviseUpdate, type ReviseRequest } from '../../workflows/definitions';
 import { authenticate } from '../auth';
 import { HttpError, notFound } from '../problem';
 import { parse } from '../validation';
@@ -13,9 +13,9 @@ import { orderListQuery, placeOrderBody, reviseOrderBody } from '../schemas';
 import { afterCursor, decodeCursor, encodeCursor, UUID } from '../pagination';
 import { placeOrder, priceItems } from '../orders/place-order.service';
 import { findOrderView, orderSummary } from '../queries/order-view.query';
-import { streamOrderEvents } from '../orders/order-events.stream';
+import { streamOrderEvents, type StreamDeps } from '../orders/order-events.stream';
 
-export interface OrdersRouteDeps { prisma: PrismaClient; temporal: Client; config: Config }
+export interface OrdersRouteDeps { prisma: PrismaClient; temporal: Client; config: Config; streams: Omit<StreamDeps, 'prisma'> }
 
 const UPDATE_DEADLINE_MS = 10_000;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
@@ -74,7 +74,7 @@ export function ordersRouter(deps: OrdersRouteDeps): Router {
 
   router.get('/:id/events', anyone, async (req, res) => {
     const row = await visibleOrder(req);
-    await streamOrderEvents(prisma, row.id, req, res);
+    await streamOrderEvents({ prisma, ...deps.streams }, row.id, req, res);
   });
 
   router.post('/:id/cancel', anyone, async (req, res) => {
@@ -110,7 +110,8 @@ export function ordersRouter(deps: OrdersRouteDeps): Router {
       totalCents: priced.totalCents,
       orderMinimumCents: config.ORDER_MINIMUM_CENTS,
     };
-    await updateSaga(temporal, row.id, refuse, (h) => h.executeUpdate(reviseUpdate, { args: [request] }));
+    const revisable = async () => ['APPROVED', 'PAID'].includes((await prisma.order.findUniqueOrThrow({ where: { id: row.id } })).status);
+    await updateSaga(temporal, row.id, refuse, (h) => h.executeUpdate(reviseUpdate, { args: [request] }), revisable);
     res.status(202).json({ orderId: row.id, status: 'REVISION_PENDING' });
   });
 
@@ -131,6 +132,7 @@ async function updateSaga(temporal: Client, orderId: string, refuse: () => HttpE
     } catch (error) {
       if (error instanceof WorkflowNotFoundError || isFinalWorkflowError(error)) throw refuse();
       if (!(error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure)) throw error;
+      if (error.cause.details?.[0] === FINAL_REFUSAL) throw refuse();
       if (attempt >= 20 || !(await stillAllowed())) throw refuse();
       await new Promise((r) => setTimeout(r, 100));
     }
