@@ -40,7 +40,8 @@ function isDependencyDown(error: unknown): boolean {
   const driver = e.meta?.driverAdapterError?.cause;
   const codes = [e.code, driver?.code, driver?.originalCode].filter((c): c is string => typeof c === 'string');
   if (codes.some(isUnavailableCode)) return true;
-  if (/ECONNREFUSED|Connection terminated|connection refused|Can't reach database server|UNAVAILABLE|shutting down/i.test(e.message ?? '')) return true;
+  // "timeout exceeded when trying to connect": node-postgres' pool had no free connection in time.
+  if (/ECONNREFUSED|Connection terminated|connection refused|Can't reach database server|UNAVAILABLE|shutting down|timeout exceeded when trying to connect/i.test(e.message ?? '')) return true;
   return e.cause !== undefined && e.cause !== error && isDependencyDown(e.cause);
 }
 

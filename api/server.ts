@@ -6,6 +6,7 @@ import { createLogger, type Logger } from '../platform/logger';
 import { createPrisma } from '../platform/prisma';
 import { createApp } from './app';
 import { bootstrapAdmin } from './routes/auth.routes';
+import { startOutboxSweeper } from './orders/outbox-sweeper';
 
 export interface RunningApi { server: Server; port: number; stop(): Promise<void> }
 
@@ -16,6 +17,7 @@ export async function startWebServer(config: Config = loadConfig(), logger: Logg
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   await bootstrapAdmin(prisma, config);
   const app = createApp({ prisma, temporal, config, logger });
+  const sweeper = startOutboxSweeper({ prisma, temporal, config }, logger);
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(config.PORT, config.HOST, () => resolve(s));
   });
@@ -34,6 +36,7 @@ export async function startWebServer(config: Config = loadConfig(), logger: Logg
       server.closeIdleConnections();
       const closing = new Promise<void>((resolve) => server.close(() => resolve()));
       await app.close(); // ends open event streams, which would otherwise hold the server open
+      await sweeper.stop();
       await closing;
       await connection.close();
       await prisma.$disconnect();

@@ -5,7 +5,14 @@ import { PrismaClient } from '../generated/prisma/client';
 export type { PrismaClient };
 export type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
 
+/**
+ * How long a query waits for a pooled connection before failing. The API answers that failure with
+ * 503 + Retry-After (never a 500, never an endless queue); an activity attempt fails and Temporal
+ * retries it (see the budget in activities/shared/transaction.ts).
+ */
+export const POOL_WAIT_MS = 2_000;
+
 export function createPrisma(databaseUrl: string, poolSize = 10): PrismaClient {
-  const adapter = new PrismaPg({ connectionString: databaseUrl, max: poolSize });
+  const adapter = new PrismaPg({ connectionString: databaseUrl, max: poolSize, connectionTimeoutMillis: POOL_WAIT_MS });
   return new PrismaClient({ adapter });
 }

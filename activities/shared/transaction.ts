@@ -1,7 +1,7 @@
 // One activity = one transaction on one aggregate. Writes are guarded by `version` (optimistic
 // locking); a lost race, a serialization failure or a duplicate step-key insert rolls the whole
 // transaction back and runs it again on fresh data, so concurrent sagas never lose an update.
-import type { PrismaClient, Tx } from '../../platform/prisma';
+import { POOL_WAIT_MS, type PrismaClient, type Tx } from '../../platform/prisma';
 import type { DomainEvent } from '../../domain/shared/domain-event';
 
 export class VersionConflict extends Error {
@@ -21,12 +21,22 @@ function isRetryable(error: unknown): boolean {
   return /could not serialize|deadlock detected|duplicate key value/.test(message);
 }
 
+// The time budget of one activity attempt, which must end inside its start-to-close timeout (10 s,
+// workflows/activities.ts) so a timed-out attempt never overlaps its retry as a zombie:
+//   waiting for a connection ≤ 2 s (POOL_WAIT_MS) + one transaction ≤ 3 s, and a conflict is retried
+//   only while that worst case still ends within 8 s of the first try — 2 s to spare.
+const TX_MAX_WAIT_MS = POOL_WAIT_MS;
+const TX_TIMEOUT_MS = 3_000;
+const ATTEMPT_BUDGET_MS = 8_000;
+
 export async function inTransaction<T>(prisma: PrismaClient, work: (tx: Tx) => Promise<T>, maxAttempts = 30): Promise<T> {
+  const started = Date.now();
   for (let attempt = 1; ; attempt++) {
     try {
-      return await prisma.$transaction(work, { maxWait: 10_000, timeout: 15_000 });
+      return await prisma.$transaction(work, { maxWait: TX_MAX_WAIT_MS, timeout: TX_TIMEOUT_MS });
     } catch (error) {
       if (attempt >= maxAttempts || !isRetryable(error)) throw error;
+      if (Date.now() - started + TX_MAX_WAIT_MS + TX_TIMEOUT_MS > ATTEMPT_BUDGET_MS) throw error;
       // Jittered backoff spreads out competitors for the same hot row (e.g. a popular product).
       await new Promise((r) => setTimeout(r, Math.random() * Math.min(200, 5 * 2 ** attempt)));
     }

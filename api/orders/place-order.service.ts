@@ -1,8 +1,13 @@
-// POST /orders: price the items from the catalog, start the saga, record the order.
-// Consistency without a distributed transaction: the order row is inserted, the workflow started
-// (its id derives from the order id, so a second start is a no-op), then the row committed. If the
-// API dies after the start, the saga's first step writes the same row — so there is never an order
-// without a saga, and after a 202 the order is always visible to GET.
+// POST /orders: price the items from the catalog, record the order, start its saga.
+// Consistency without a distributed transaction and without a DB connection waiting on Temporal:
+//   1. one short transaction writes the Idempotency-Key, the order row (APPROVAL_PENDING with its
+//      OrderPlaced entry) and an outbox row holding the saga's input — a row the database refuses
+//      never gets a saga, and a failed attempt leaves nothing behind (its retry answers 202);
+//   2. after the commit, the saga is started (its id derives from the order id, so a second start
+//      is a no-op) and the outbox row deleted;
+//   3. if the start fails, the order is taken back (503) unless its saga already claimed it; if the
+//      API dies between 1 and 2, the outbox sweeper starts the saga — a started saga always has its
+//      row, since the saga's first step writes the very same row if it is missing.
 import { createHash, randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { PrismaClient } from '../../platform/prisma';
@@ -54,55 +59,83 @@ function requestHash(body: PlaceOrderBody): string {
   return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
 }
 
-export async function placeOrder(deps: PlaceOrderDeps, customerId: string, body: PlaceOrderBody, idempotencyKey?: string): Promise<PlaceOrderOutcome> {
-  const { prisma } = deps;
-  const priced = await priceItems(deps, body.items);
-  let orderId: string = randomUUID();
-  let created = true;
-
-  if (idempotencyKey !== undefined) {
-    const hash = requestHash(body);
-    // The insert decides which of several simultaneous duplicates is "first"; the others reuse its order.
-    const inserted = await prisma.$executeRaw`
-      INSERT INTO idempotency_keys (customer_id, key, request_hash, order_id)
-      VALUES (${customerId}::uuid, ${idempotencyKey}, ${hash}, ${orderId}::uuid)
-      ON CONFLICT (customer_id, key) DO NOTHING`;
-    if (inserted === 0) {
-      const existing = await prisma.idempotencyKey.findUniqueOrThrow({ where: { customerId_key: { customerId, key: idempotencyKey } } });
-      if (existing.requestHash !== hash) {
-        throw new HttpError(422, 'IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used with a different request body');
-      }
-      orderId = existing.orderId;
-      created = false;
-      if (existing.response) return { created, order: existing.response as unknown as OrderView };
-    }
-  }
-
-  const input: PlaceOrderInput = {
-    orderId, customerId, items: priced.items, totalCents: priced.totalCents,
+export function placeOrderInput(config: Config, customerId: string, body: PlaceOrderBody, priced: { items: OrderLine[]; totalCents: number }): PlaceOrderInput {
+  return {
+    orderId: randomUUID(), customerId, items: priced.items, totalCents: priced.totalCents,
     shippingAddress: body.shippingAddress, paymentToken: body.paymentMethod.token,
-    placedAt: new Date().toISOString(), dispatchDelayMs: deps.config.DISPATCH_DELAY, maxRevisions: deps.config.MAX_REVISIONS,
+    placedAt: new Date().toISOString(), dispatchDelayMs: config.DISPATCH_DELAY, maxRevisions: config.MAX_REVISIONS,
   };
-  // Insert, start, commit: a row the database refuses never gets a saga (the insert fails first), a
-  // failed start rolls the row back, and if the API dies after the start but before the commit, the
-  // saga's first step writes the very same row.
-  await prisma.$transaction(async (tx) => {
-    await insertPlacedOrder(tx, input);
-    await startSaga(deps, input);
-  }, { timeout: START_DEADLINE_MS + 5000 });
-  const order = (await findOrderView(prisma, orderId))!;
-  if (idempotencyKey !== undefined) {
-    // First writer wins: every duplicate answers with the very body the first one stored.
-    await prisma.$executeRaw`
-      UPDATE idempotency_keys SET response = ${JSON.stringify(order)}::jsonb
-      WHERE customer_id = ${customerId}::uuid AND key = ${idempotencyKey} AND response IS NULL`;
-    const stored = await prisma.idempotencyKey.findUnique({ where: { customerId_key: { customerId, key: idempotencyKey } } });
-    if (stored?.response) return { created, order: stored.response as unknown as OrderView };
-  }
-  return { created, order };
 }
 
-async function startSaga(deps: PlaceOrderDeps, input: PlaceOrderInput): Promise<void> {
+export type Recorded = { created: true; input: PlaceOrderInput } | { created: false; orderId: string; response: OrderView | null };
+
+export async function placeOrder(deps: PlaceOrderDeps, customerId: string, body: PlaceOrderBody, idempotencyKey?: string): Promise<PlaceOrderOutcome> {
+  const { prisma, config } = deps;
+  const input = placeOrderInput(config, customerId, body, await priceItems(deps, body.items));
+  const recorded = await recordOrder(prisma, config, input, body, idempotencyKey);
+  if (!recorded.created) {
+    return { created: false, order: recorded.response ?? (await findOrderView(prisma, recorded.orderId))! };
+  }
+  try {
+    await startSaga(deps, input);
+  } catch (error) {
+    await takeBack(prisma, input.orderId);
+    throw error;
+  }
+  await prisma.sagaStart.deleteMany({ where: { orderId: input.orderId } });
+  const order = (await findOrderView(prisma, input.orderId))!;
+  if (idempotencyKey !== undefined) {
+    // Every repeat answers with this very body.
+    await prisma.$executeRaw`
+      UPDATE idempotency_keys SET response = ${JSON.stringify(order)}::jsonb
+      WHERE customer_id = ${customerId}::uuid AND key = ${idempotencyKey} AND order_id = ${input.orderId}::uuid AND response IS NULL`;
+  }
+  return { created: true, order };
+}
+
+/** Step 1: the key, the order and its outbox row in one short transaction (or the earlier order of the key). */
+export async function recordOrder(prisma: PrismaClient, config: Config, input: PlaceOrderInput, body: PlaceOrderBody, idempotencyKey?: string): Promise<Recorded> {
+  const { customerId } = input;
+  return prisma.$transaction(async (tx): Promise<Recorded> => {
+    if (idempotencyKey !== undefined) {
+      const hash = requestHash(body);
+      // The insert decides which of several simultaneous duplicates is "first" (the others wait on
+      // the key and then see its row); a key older than IDEMPOTENCY_TTL is forgotten and replaced.
+      const inserted = await tx.$executeRaw`
+        INSERT INTO idempotency_keys (customer_id, key, request_hash, order_id, created_at)
+        VALUES (${customerId}::uuid, ${idempotencyKey}, ${hash}, ${input.orderId}::uuid, now())
+        ON CONFLICT (customer_id, key) DO UPDATE SET request_hash = EXCLUDED.request_hash, order_id = EXCLUDED.order_id, response = NULL, created_at = now()
+          WHERE idempotency_keys.created_at < now() - ${config.IDEMPOTENCY_TTL} * interval '1 millisecond'`;
+      if (inserted === 0) {
+        const existing = await tx.idempotencyKey.findUniqueOrThrow({ where: { customerId_key: { customerId, key: idempotencyKey } } });
+        if (existing.requestHash !== hash) {
+          throw new HttpError(422, 'IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used with a different request body');
+        }
+        return { created: false, orderId: existing.orderId, response: existing.response as unknown as OrderView | null };
+      }
+    }
+    await insertPlacedOrder(tx, input);
+    await tx.sagaStart.create({ data: { orderId: input.orderId, input: input as unknown as object } });
+    return { created: true, input };
+  });
+}
+
+/**
+ * The saga could not be started (Temporal unreachable): remove the order, its key and its outbox
+ * row so the client's retry starts afresh — unless the saga did start after all (a start that timed
+ * out on our side) and claimed the row, in which case the order stays and its saga goes on.
+ */
+async function takeBack(prisma: PrismaClient, orderId: string): Promise<void> {
+  await prisma.$transaction(async (tx) => {
+    const removed = await tx.$executeRaw`DELETE FROM orders WHERE id = ${orderId}::uuid AND saga_run_id IS NULL`;
+    if (removed === 0) return;
+    await tx.$executeRaw`DELETE FROM domain_events WHERE order_id = ${orderId}::uuid`;
+    await tx.$executeRaw`DELETE FROM idempotency_keys WHERE order_id = ${orderId}::uuid`;
+    await tx.$executeRaw`DELETE FROM saga_starts WHERE order_id = ${orderId}::uuid`;
+  }).catch(() => undefined); // if even this fails, the sweeper starts the saga: nothing is lost
+}
+
+export async function startSaga(deps: PlaceOrderDeps, input: PlaceOrderInput): Promise<void> {
   try {
     // Fail fast (→ 503) rather than hold the client for the SDK's long default retry when Temporal is down.
     await deps.temporal.connection.withDeadline(Date.now() + START_DEADLINE_MS, () => deps.temporal.workflow.start('placeOrderSaga', {
