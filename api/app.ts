@@ -51,8 +51,10 @@ function requestLog(logger: Logger): RequestHandler {
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      const orderId = res.locals.orderId ?? /^\/orders\/([0-9a-f-]{36})/i.exec(req.path)?.[1];
-      logger.info({ requestId: req.id, ...(orderId ? { orderId, workflowId: `order-${orderId}` } : {}), method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
+      // The full path as the client sent it: routers mounted on a prefix see (and leave) req.path relative to it.
+      const path = req.originalUrl.split('?')[0]!;
+      const orderId = res.locals.orderId ?? /^\/orders\/([0-9a-f-]{36})/i.exec(path)?.[1];
+      logger.info({ requestId: req.id, ...(orderId ? { orderId, workflowId: `order-${orderId}` } : {}), method: req.method, path, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
     });
     next();
   };

@@ -58,13 +58,15 @@ export function verifyToken(config: JwtConfig, token: string): Principal {
 export function authenticate(config: JwtConfig, ...roles: Role[]): RequestHandler {
   return (req, res, next) => {
     const header = req.headers.authorization;
-    const match = header ? /^Bearer ([A-Za-z0-9\-_=]+\.[A-Za-z0-9\-_=]*\.[A-Za-z0-9\-_=+/]*)$/.exec(header) : null;
-    if (!match) {
+    // The scheme is case-insensitive (RFC 9110 §11.1); what follows it is the token, checked below.
+    const credentials = header ? /^bearer +(\S*) *$/i.exec(header)?.[1] : undefined;
+    if (credentials === undefined) {
       res.setHeader('WWW-Authenticate', 'Bearer');
       return next(unauthenticated(header ? 'the Authorization header is not a Bearer token' : 'an access token is required'));
     }
     try {
-      req.principal = verifyToken(config, match[1]!);
+      if (!/^[A-Za-z0-9\-_=]+\.[A-Za-z0-9\-_=]*\.[A-Za-z0-9\-_=+/]*$/.test(credentials)) throw unauthenticated('the access token is invalid');
+      req.principal = verifyToken(config, credentials);
     } catch (error) {
       res.setHeader('WWW-Authenticate', 'Bearer error="invalid_token"');
       return next(error);

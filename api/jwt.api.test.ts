@@ -42,6 +42,17 @@ describe('a request to a protected endpoint', () => {
     expect((await call('GET', '/customers/me', `Bearer ${sign()}`)).status).toBe(200);
   });
 
+  it.each(['bearer', 'BEARER', 'BeArEr'])('when the scheme is written %s (schemes are case-insensitive, RFC 9110), then the token is accepted', async (scheme) => {
+    expect((await call('GET', '/customers/me', `${scheme} ${sign()}`)).status).toBe(200);
+  });
+
+  it('when a Bearer token is garbage, then 401 says the token is invalid (not that the header is no Bearer token)', async () => {
+    const reply = await call('GET', '/customers/me', 'Bearer garbage');
+    expectProblem(reply, 401, 'UNAUTHENTICATED');
+    expect(reply.body.detail).toBe('the access token is invalid');
+    expect(reply.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+  });
+
   it('when the Authorization header is missing, then 401 UNAUTHENTICATED with WWW-Authenticate: Bearer', async () => {
     const reply = await call('GET', '/customers/me');
 
