@@ -18,7 +18,7 @@ it('when POST /orders and GET /orders/:id are served, then their log lines carry
   try {
     const s = await shopper(stack);
     const headers = { authorization: `Bearer ${s.token}`, 'content-type': 'application/json' };
-    const placed = await (await fetch(`${served.baseUrl}/orders?x=1`, { method: 'POST', headers, body: JSON.stringify(orderBody(s.productId)) })).json();
+    const placed = (await (await fetch(`${served.baseUrl}/orders?x=1`, { method: 'POST', headers, body: JSON.stringify(orderBody(s.productId)) })).json()) as { orderId: string };
     await fetch(`${served.baseUrl}/orders/${placed.orderId}`, { headers });
     await fetch(`${served.baseUrl}/products/${s.productId}`);
     const requests = lines.filter((l) => l.msg === 'request').map((l) => ({ method: l.method, path: l.path, orderId: l.orderId }));
