@@ -78,3 +78,16 @@ describe('POST /auth/register with DEFAULT_CREDIT_LIMIT_CENTS', () => {
     expect(reply.body.creditLimitCents).toBe(4000);
   });
 });
+
+describe('a token that outlives its customer (issue 18, defect 1)', () => {
+  it('when the customer behind a valid token no longer exists, then POST /orders is 401 UNAUTHENTICATED and nothing is written', async () => {
+    const s = await shopper(stack);
+    await stack.prisma.creditLine.delete({ where: { customerId: s.customerId } });
+    await stack.prisma.customer.delete({ where: { id: s.customerId } });
+    const reply = await call(stack, 'POST', '/orders', { token: s.token, body: orderBody(s.productId, 1), headers: { 'Idempotency-Key': 'ghost' } });
+    expectProblem(reply, 401, 'UNAUTHENTICATED');
+    expect(await stack.prisma.order.count({ where: { customerId: s.customerId } })).toBe(0);
+    expect(await stack.prisma.idempotencyKey.count({ where: { customerId: s.customerId } })).toBe(0);
+    expect((await stack.prisma.product.findUniqueOrThrow({ where: { id: s.productId } })).reserved).toBe(0);
+  });
+});

@@ -4,6 +4,7 @@ import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporali
 import { loadConfig } from '../platform/config';
 import { createLogger } from '../platform/logger';
 import { createPrisma } from '../platform/prisma';
+import { describeErrors } from '../platform/errors';
 import { CONTEXTS, createContextWorker, type Context } from './worker-factory';
 
 export function parseContexts(arg: string | undefined): Context[] {
@@ -20,9 +21,12 @@ export async function runWorkers(contexts: Context[]): Promise<void> {
   if (!config.DATABASE_URL) throw new Error('DATABASE_URL is required for workers');
   // Workflow and activity logs arrive here from the SDK with workflowId; every line about an order
   // also gets its orderId, so one grep finds the whole saga across processes.
+  // Errors in the SDK's fields (e.g. `error` of "Activity failed") are written with message, failure
+  // type and cause chain; pino would print an ApplicationFailure as {}.
   const withOrder = (meta?: Record<string, unknown>) => {
-    const workflowId = typeof meta?.workflowId === 'string' ? meta.workflowId : undefined;
-    return workflowId?.startsWith('order-') ? { ...meta, orderId: workflowId.slice('order-'.length) } : (meta ?? {});
+    const fields = describeErrors(meta ?? {});
+    const workflowId = typeof fields.workflowId === 'string' ? fields.workflowId : undefined;
+    return workflowId?.startsWith('order-') ? { ...fields, orderId: workflowId.slice('order-'.length) } : fields;
   };
   const write = (level: 'trace' | 'debug' | 'info' | 'warn' | 'error') => (message: string, meta?: Record<string, unknown>) => logger[level](withOrder(meta), message);
   Runtime.install({

@@ -12,6 +12,7 @@ import { createPaymentActivities } from '../activities/payment/payment.activitie
 import { createSimulatedPaymentProvider } from '../activities/payment/simulated-payment-provider';
 import { createShipmentActivities } from '../activities/shipment/shipment.activities';
 import { createSimulatedCarrier } from '../activities/shipment/simulated-carrier';
+import { classifiedFailures } from './activity-failures.interceptor';
 
 export const CONTEXTS = ['orders', 'stock', 'credit', 'payment', 'shipment'] as const;
 export type Context = (typeof CONTEXTS)[number];
@@ -48,6 +49,7 @@ export async function createContextWorker(context: Context, deps: WorkerDeps): P
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: queues[context],
     activities: activitiesFor(context, deps),
+    interceptors: { activity: [classifiedFailures()] },
     ...workflows,
     maxConcurrentActivityTaskExecutions: config.WORKER_ACTIVITY_CONCURRENCY,
     maxConcurrentWorkflowTaskExecutions: config.WORKER_WORKFLOW_CONCURRENCY,

@@ -1,17 +1,21 @@
 // One activity proxy per bounded context, each on its own task queue. The queue names come from the
 // workflow's own queue (`<prefix>orders`), so isolated deployments (and tests) keep their prefix.
-import { proxyActivities, workflowInfo, type ActivityFunctionWithOptions, type ActivityOptions } from '@temporalio/workflow';
+import { ActivityCancellationType, proxyActivities, workflowInfo, type ActivityFunctionWithOptions, type ActivityOptions } from '@temporalio/workflow';
 import type { OrderActivities } from '../activities/orders/order.activities';
 import type { StockActivities } from '../activities/stock/stock.activities';
 import type { CreditActivities } from '../activities/credit/credit.activities';
 import type { PaymentActivities } from '../activities/payment/payment.activities';
 import type { ShipmentActivities } from '../activities/shipment/shipment.activities';
 
-// Business declines are thrown as non-retryable failures by the activities, so the retry policy
-// only ever retries outages: quickly at first, then backing off to 10 s between attempts.
+// Business declines are thrown as non-retryable failures by the activities, and unexpected errors
+// are given up after a bounded number of attempts (workers/activity-failures.interceptor.ts), so the
+// retry policy retries outages without limit: quickly at first, then backing off to 10 s.
+// A cancelled step waits for the attempt under way to finish (its effect is then known) but does
+// not start another: a failed attempt committed nothing, so a cancel takes effect between attempts.
 const forward: ActivityOptions = {
   startToCloseTimeout: '10s',
   retry: { initialInterval: '100ms', backoffCoefficient: 2, maximumInterval: '10s' },
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 };
 
 // Compensations must eventually succeed. The first burst is bounded so the workflow sees a

@@ -3,14 +3,14 @@
 // A failed step or a customer cancel runs the compensations of the steps already done, in reverse.
 // Business rejections are normal completions with a reason; outages are retried by the activities.
 import {
-  ActivityFailure, ApplicationFailure, CancellationScope, condition, log, setHandler,
+  ActivityFailure, ApplicationFailure, CancellationScope, condition, isCancellation, log, setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { OrderStatus, RejectionReason } from '../domain/orders/order';
 import { canCancel } from '../domain/orders/order';
 import type { OrderCommand } from '../activities/orders/order.activities';
 import { sagaActivities, summarized } from './activities';
-import { CompensationStack } from './compensations';
+import { CompensationStack, type Compensation } from './compensations';
 import { reviseOrderSaga } from './revise-order.saga';
 import {
   cancelUpdate, CompensationFailingKey, CustomerIdKey, dispatchSignal, dispatchUpdate, OrderStatusKey, OrderTotalCentsKey, reviseUpdate,
@@ -47,6 +47,8 @@ export async function placeOrderSaga(input: PlaceOrderInput): Promise<OrderSagaR
   // way): from then on a new cancel, revise or dispatch could only be accepted and then dropped, so
   // they are refused (409) instead.
   let closing = false;
+  // The forward step under way, so a cancel can stop it between attempts (see `step`).
+  let stepInFlight: CancellationScope | null = null;
   let currentItems = input.items;
   const locked = () => pendingRevision !== null || revising;
 
@@ -56,6 +58,7 @@ export async function placeOrderSaga(input: PlaceOrderInput): Promise<OrderSagaR
   }));
   setHandler(cancelUpdate, () => {
     cancelRequested = true;
+    stepInFlight?.cancel();
     return { orderId, status: 'CANCEL_PENDING' as const };
   }, {
     validator: () => {
@@ -105,6 +108,38 @@ export async function placeOrderSaga(input: PlaceOrderInput): Promise<OrderSagaR
     await compensations.unwind(onCompensationFailure);
     if (compensations.recovered) upsertSearchAttributes([{ key: CompensationFailingKey, value: false }]);
   };
+  /**
+   * Runs a forward step. Done → its compensation is pushed. A decline (or any permanent failure:
+   * SAGA_STEP_FAILED) is returned as the rejection reason. A cancel stops the step between attempts:
+   * an attempt under way finishes first, so the step either happened or committed nothing; its
+   * compensation is pushed either way (compensations give back by state, so they are no-ops when
+   * nothing was taken — and cover an attempt that committed but whose result was lost).
+   */
+  const step = async (name: SagaStep, compensation: Compensation, declines: readonly RejectionReason[], run: () => Promise<unknown>): Promise<'done' | 'stopped' | RejectionReason> => {
+    const scope = new CancellationScope({ cancellable: true });
+    stepInFlight = scope;
+    try {
+      await scope.run(run);
+      completedSteps.push(name);
+      compensations.push(compensation);
+      return 'done';
+    } catch (error) {
+      if (isCancellation(error) && cancelRequested) {
+        compensations.push(compensation);
+        return 'stopped';
+      }
+      const code = declineCode(error);
+      if (code && (declines as readonly string[]).includes(code)) return code as RejectionReason;
+      if (code && code !== 'SAGA_RESET_REFUSED') {
+        log.error('saga step failed for good; rejecting the order', { orderId, step: name, code });
+        return 'SAGA_STEP_FAILED';
+      }
+      throw error;
+    } finally {
+      stepInFlight = null;
+    }
+  };
+
   const finish = async (): Promise<OrderSagaResult> => {
     // A revision accepted while APPROVED but overtaken by the decision still gets its answer.
     if (pendingRevision !== null) {
@@ -147,6 +182,7 @@ export async function placeOrderSaga(input: PlaceOrderInput): Promise<OrderSagaR
     if (closing) return log.warn('workflow cancel ignored: the order is already being rejected or cancelled', { orderId });
     log.warn('workflow cancelled by an operator: cancelling the order', { orderId });
     cancelRequested = true;
+    stepInFlight?.cancel();
   });
 
   return CancellationScope.nonCancellable(() => runSaga()).catch((error: unknown) => {
@@ -162,37 +198,25 @@ export async function placeOrderSaga(input: PlaceOrderInput): Promise<OrderSagaR
     await summarized(act.orders.recordOrderPlaced, `Record order: ${input.items.length} line(s), ${input.totalCents}¢`, input);
     if (cancelRequested) return await cancelOnRequest();
 
-    try {
-      await summarized(act.stock.reserveStock, `Reserve stock: ${input.items.length} line(s)`, { orderId, lines: input.items.map(({ productId, quantity }) => ({ productId, quantity })) });
-    } catch (error) {
-      if (declineCode(error) === 'OUT_OF_STOCK') return await rejectWith('OUT_OF_STOCK');
-      throw error;
-    }
-    completedSteps.push('stock');
-    compensations.push({ name: 'releaseStock', run: (undo) => summarized(undo.stock.releaseStock, 'Compensate: release stock', { orderId }) });
+    const releaseStock: Compensation = { name: 'releaseStock', run: (undo) => summarized(undo.stock.releaseStock, 'Compensate: release stock', { orderId }) };
+    const stock = await step('stock', releaseStock, ['OUT_OF_STOCK', 'UNKNOWN_PRODUCT'], () => summarized(act.stock.reserveStock, `Reserve stock: ${input.items.length} line(s)`, { orderId, lines: input.items.map(({ productId, quantity }) => ({ productId, quantity })) }));
+    if (stock === 'stopped') return await cancelOnRequest();
+    if (stock !== 'done') return await rejectWith(stock);
     if (cancelRequested) return await cancelOnRequest();
 
-    try {
-      await summarized(act.credit.reserveCredit, `Hold ${input.totalCents}¢ of credit`, { orderId, customerId: input.customerId, amountCents: input.totalCents });
-    } catch (error) {
-      if (declineCode(error) === 'CREDIT_LIMIT_EXCEEDED') return await rejectWith('CREDIT_LIMIT_EXCEEDED');
-      throw error;
-    }
-    completedSteps.push('credit');
-    compensations.push({ name: 'releaseCredit', run: (undo) => summarized(undo.credit.releaseCredit, 'Compensate: release credit', { orderId }) });
+    const releaseCredit: Compensation = { name: 'releaseCredit', run: (undo) => summarized(undo.credit.releaseCredit, 'Compensate: release credit', { orderId }) };
+    const credit = await step('credit', releaseCredit, ['CREDIT_LIMIT_EXCEEDED', 'UNKNOWN_CUSTOMER'], () => summarized(act.credit.reserveCredit, `Hold ${input.totalCents}¢ of credit`, { orderId, customerId: input.customerId, amountCents: input.totalCents }));
+    if (credit === 'stopped') return await cancelOnRequest();
+    if (credit !== 'done') return await rejectWith(credit);
     if (cancelRequested) return await cancelOnRequest();
 
     await transition('approve', { type: 'approve' });
     if (cancelRequested) return await cancelOnRequest();
 
-    try {
-      await summarized(act.payment.chargePayment, `Charge ${input.totalCents}¢`, { orderId, amountCents: input.totalCents, token: input.paymentToken });
-    } catch (error) {
-      if (declineCode(error) === 'PAYMENT_DECLINED') return await rejectWith('PAYMENT_DECLINED');
-      throw error;
-    }
-    completedSteps.push('payment');
-    compensations.push({ name: 'refundPayment', run: (undo) => summarized(undo.payment.refundPayment, 'Compensate: refund payment', { orderId }) });
+    const refundPayment: Compensation = { name: 'refundPayment', run: (undo) => summarized(undo.payment.refundPayment, 'Compensate: refund payment', { orderId }) };
+    const payment = await step('payment', refundPayment, ['PAYMENT_DECLINED'], () => summarized(act.payment.chargePayment, `Charge ${input.totalCents}¢`, { orderId, amountCents: input.totalCents, token: input.paymentToken }));
+    if (payment === 'stopped') return await cancelOnRequest();
+    if (payment !== 'done') return await rejectWith(payment);
     await transition('paid', { type: 'markPaid' });
 
     // Durable wait: the timer lives in Temporal, so it survives worker and server restarts.

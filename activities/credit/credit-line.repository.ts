@@ -3,6 +3,7 @@
 import type { PrismaClient, Tx } from '../../platform/prisma';
 import type { CreditLine } from '../../domain/credit/credit-line';
 import { VersionConflict } from '../shared/transaction';
+import { businessFailure } from '../shared/business-failure';
 
 export async function findCreditLine(tx: Tx | PrismaClient, customerId: string): Promise<CreditLine | null> {
   const row = await tx.creditLine.findUnique({ where: { customerId } });
@@ -12,7 +13,8 @@ export async function findCreditLine(tx: Tx | PrismaClient, customerId: string):
 
 export async function loadCreditLine(tx: Tx, customerId: string): Promise<CreditLine> {
   const line = await findCreditLine(tx, customerId);
-  if (!line) throw new Error(`credit line of customer ${customerId} not found`);
+  // Permanent, not an outage (e.g. a token outliving its customer): the saga rejects with UNKNOWN_CUSTOMER.
+  if (!line) throw businessFailure('UNKNOWN_CUSTOMER', `credit line of customer ${customerId} not found`);
   return line;
 }
 

@@ -5,13 +5,14 @@ import type { PrismaClient, Tx } from '../../platform/prisma';
 import * as stock from '../../domain/stock/product';
 import type { DomainEvent } from '../../domain/shared/domain-event';
 import { appendEvents, inTransaction, stepAlreadyDone, VersionConflict } from '../shared/transaction';
-import { declining } from '../shared/business-failure';
+import { businessFailure, declining } from '../shared/business-failure';
 
 export interface StockLine { productId: string; quantity: number }
 
 async function loadProduct(tx: Tx, productId: string): Promise<stock.Product> {
   const row = await tx.product.findUnique({ where: { id: productId } });
-  if (!row) throw new Error(`product ${productId} not found`);
+  // Permanent, not an outage: the saga rejects (or the revision is rejected) with UNKNOWN_PRODUCT.
+  if (!row) throw businessFailure('UNKNOWN_PRODUCT', `product ${productId} not found`);
   return { id: row.id, sku: row.sku, name: row.name, priceCents: Number(row.priceCents), onHand: row.onHand, reserved: row.reserved, version: row.version };
 }
 

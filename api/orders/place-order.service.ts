@@ -97,6 +97,10 @@ export async function placeOrder(deps: PlaceOrderDeps, customerId: string, body:
 export async function recordOrder(prisma: PrismaClient, config: Config, input: PlaceOrderInput, body: PlaceOrderBody, idempotencyKey?: string): Promise<Recorded> {
   const { customerId } = input;
   return prisma.$transaction(async (tx): Promise<Recorded> => {
+    // A token can outlive its customer (e.g. the data was reset): refuse it before anything is written.
+    if (!(await tx.customer.findUnique({ where: { id: customerId }, select: { id: true } }))) {
+      throw new HttpError(401, 'UNAUTHENTICATED', 'the customer of this access token no longer exists');
+    }
     if (idempotencyKey !== undefined) {
       const hash = requestHash(body);
       // The insert decides which of several simultaneous duplicates is "first" (the others wait on

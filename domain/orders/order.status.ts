@@ -23,7 +23,9 @@ export type FinalStatus = (typeof FINAL_STATUSES)[number];
 /** Statuses an order can be locked from (CANCEL_PENDING / REVISION_PENDING) and return to. */
 export type LockableStatus = 'APPROVAL_PENDING' | 'APPROVED' | 'PAID';
 
-export const REJECTION_REASONS = ['OUT_OF_STOCK', 'CREDIT_LIMIT_EXCEEDED', 'PAYMENT_DECLINED'] as const;
+// UNKNOWN_PRODUCT / UNKNOWN_CUSTOMER: the product or the customer's credit line is gone (e.g. a token
+// outliving its data); SAGA_STEP_FAILED: a step failed for good for another reason (see its history).
+export const REJECTION_REASONS = ['OUT_OF_STOCK', 'CREDIT_LIMIT_EXCEEDED', 'PAYMENT_DECLINED', 'UNKNOWN_PRODUCT', 'UNKNOWN_CUSTOMER', 'SAGA_STEP_FAILED'] as const;
 export type RejectionReason = (typeof REJECTION_REASONS)[number];
 
 // OPERATOR_REPAIR: an operator closed an order whose saga can no longer run (its workflow was reset,
@@ -36,6 +38,7 @@ export const REVISION_REJECTION_REASONS = [
   'CREDIT_LIMIT_EXCEEDED',
   'PAYMENT_DECLINED',
   'ORDER_MINIMUM_NOT_MET',
+  'UNKNOWN_PRODUCT',
 ] as const;
 export type RevisionRejectionReason = (typeof REVISION_REJECTION_REASONS)[number];
 
