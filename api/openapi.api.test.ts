@@ -9,6 +9,7 @@ const CONTRACT = [
   'get /health/live', 'get /health/ready', 'post /auth/register', 'post /auth/token', 'get /customers/me',
   'get /products', 'get /products/{id}', 'post /products', 'post /products/{id}/stock',
   'post /orders', 'get /orders/{id}', 'get /orders', 'post /orders/{id}/cancel', 'post /orders/{id}/dispatch', 'post /orders/{id}/revise', 'get /orders/{id}/events',
+  'get /customers/{id}', 'put /customers/{id}/credit-limit', 'get /admin/stuck-orders', 'get /metrics',
 ];
 
 describe('GET /openapi.json', () => {
@@ -24,6 +25,10 @@ describe('GET /openapi.json', () => {
     expect(body.properties.items).toMatchObject({ minItems: 1, maxItems: 50 });
     expect(body.properties.items.items.properties.quantity).toMatchObject({ type: 'integer', minimum: 1, maximum: 1000 });
     expect(body.properties.shippingAddress.properties.country.enum).toContain('US');
+    // Codes every client can meet, documented where they happen.
+    expect(Object.keys(doc.paths['/orders'].post.responses)).toEqual(expect.arrayContaining(['413', '415', '422']));
+    expect(doc.paths['/customers/me'].get.responses['404'].description).toContain('CUSTOMER_NOT_FOUND');
+    expect(doc.paths['/orders/{id}/dispatch'].post.responses['202'].content['application/json'].schema.properties).toHaveProperty('status');
   });
 
   it('when /docs is opened, then a self-contained HTML page lists the endpoints', async () => {
@@ -33,5 +38,9 @@ describe('GET /openapi.json', () => {
     const html = await res.text();
     expect(html).toContain('/orders/{id}/events');
     expect(html).not.toMatch(/<script/);
+    // Request bodies are shown, backticks render as code, and no emoji a font may lack.
+    expect(html).toMatch(/<code>paymentMethod<\/code>/);
+    expect(html).not.toContain('`');
+    expect(html).not.toContain('🔒');
   });
 });

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import * as s from './schemas';
 import { ISO_COUNTRIES } from './iso-countries';
 import { creditLimitBody } from './routes/customers.routes';
+import { stuckQuery } from './routes/admin.routes';
 
 const toSchema = (schema: z.ZodType) => {
   const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
@@ -25,6 +26,13 @@ const orderSummary = z.object({
   createdAt: z.string(), updatedAt: z.string(), version: z.number().int(),
 });
 const order = orderSummary.extend({ timeline: z.array(timelineEntry) });
+const stuckOrders = z.object({
+  olderThan: z.string(),
+  items: z.array(z.object({
+    orderId: z.string(), customerId: z.string(), status: z.string(), updatedAt: z.string(), stuckForSeconds: z.number().int(),
+    compensationFailures: z.array(z.record(z.string(), z.unknown())), workflowId: z.string(), webUiUrl: z.string(),
+  })),
+});
 const customer = z.object({ customerId: z.string(), email: z.string(), name: z.string(), creditLimitCents: z.number().int() });
 const customerView = customer.extend({ creditAvailableCents: z.number().int() });
 
@@ -38,11 +46,13 @@ const secured = [{ bearer: [] }];
 const idParam = (name: string) => ({ name, in: 'path', required: true, schema: { type: 'string' } });
 const queryParams = (schema: z.ZodObject) => Object.entries(schema.shape).map(([name, field]) => ({ name, in: 'query', required: false, schema: toSchema(field as z.ZodType) }));
 const auth = errors([401, 'UNAUTHENTICATED'], [403, 'FORBIDDEN']);
+/** Every request with a body: over 1 MB → 413, not JSON → 415. */
+const bodyErrors = errors([413, 'PAYLOAD_TOO_LARGE (body over 1 MB)'], [415, 'UNSUPPORTED_MEDIA_TYPE (body not application/json)']);
 
 export function buildOpenApiDocument(version: string) {
   const placeOrder = toSchema(s.placeOrderBody) as { properties: { shippingAddress: { properties: Record<string, unknown> } } };
   placeOrder.properties.shippingAddress.properties.country = { type: 'string', enum: [...ISO_COUNTRIES].sort() };
-  return {
+  const doc = {
     openapi: '3.1.0',
     info: { title: 'Saga Orders API', version, description: 'Orders placed here run as a durable Temporal saga: stock → credit → payment → shipment, with compensations. Errors are RFC 9457 problem+json with a stable `code`.' },
     servers: [{ url: '/' }],
@@ -76,20 +86,47 @@ export function buildOpenApiDocument(version: string) {
       '/orders/{id}': { get: { summary: 'One order with its timeline', security: secured, parameters: [idParam('id')], responses: { ...ok(200, 'the order', order), ...auth, ...errors([404, 'ORDER_NOT_FOUND']) } } },
       '/orders/{id}/cancel': { post: { summary: 'Cancel (saga compensates)', security: secured, parameters: [idParam('id')], responses: { ...ok(202, 'cancel accepted', z.object({ orderId: z.string(), status: z.literal('CANCEL_PENDING') })), ...auth, ...errors([404, 'ORDER_NOT_FOUND'], [409, 'ORDER_NOT_CANCELLABLE']) } } },
       '/orders/{id}/revise': { post: { summary: 'Revise the items (owner; the revise saga decides)', security: secured, parameters: [idParam('id')], requestBody: { required: true, content: json(s.reviseOrderBody) }, responses: { ...ok(202, 'revision accepted', z.object({ orderId: z.string(), status: z.literal('REVISION_PENDING') })), ...auth, ...errors([400, 'VALIDATION_FAILED'], [404, 'ORDER_NOT_FOUND'], [409, 'ORDER_NOT_REVISABLE (also after MAX_REVISIONS revisions)'], [422, 'ORDER_MINIMUM_NOT_MET, ORDER_TOTAL_TOO_LARGE or UNKNOWN_PRODUCT']) } } },
-      '/orders/{id}/dispatch': { post: { summary: 'Ship a waiting order now (admin)', security: secured, parameters: [idParam('id')], responses: { ...ok(202, 'dispatch accepted'), ...auth, ...errors([404, 'ORDER_NOT_FOUND'], [409, 'ORDER_NOT_DISPATCHABLE']) } } },
+      '/orders/{id}/dispatch': { post: { summary: 'Ship a waiting order now (admin)', security: secured, parameters: [idParam('id')], responses: { ...ok(202, 'dispatch accepted; the order ships now', z.object({ orderId: z.string(), status: z.literal('PAID') })), ...auth, ...errors([404, 'ORDER_NOT_FOUND'], [409, 'ORDER_NOT_DISPATCHABLE']) } } },
+      '/admin/stuck-orders': { get: { summary: 'Orders not final after a threshold, with recorded compensation failures and Web UI links (admin)', security: secured, parameters: queryParams(stuckQuery), responses: { ...ok(200, 'stuck orders', stuckOrders), ...auth, ...errors([400, 'VALIDATION_FAILED']) } } },
+      '/metrics': { get: { summary: 'Prometheus metrics (admin token, or Bearer METRICS_TOKEN)', security: secured, responses: { 200: { description: 'Prometheus text exposition format', content: { 'text/plain': { schema: { type: 'string' } } } }, ...auth } } },
       '/orders/{id}/events': { get: { summary: 'Live timeline (Server-Sent Events; resumes with Last-Event-ID)', security: secured, parameters: [idParam('id'), { name: 'Last-Event-ID', in: 'header', required: false, schema: { type: 'string' } }], responses: { 200: { description: 'text/event-stream of timeline entries (id: sequence, event: entry type, data: the entry as JSON); closes when the order is final or the token expires; a `: keep-alive` comment every SSE_HEARTBEAT', content: { 'text/event-stream': { schema: sseEvent } } }, ...auth, ...errors([404, 'ORDER_NOT_FOUND'], [429, 'TOO_MANY_STREAMS (SSE_MAX_STREAMS_PER_CUSTOMER open streams)']) } } },
     },
   };
+  for (const operations of Object.values(doc.paths)) {
+    for (const operation of Object.values(operations as Record<string, { requestBody?: unknown; responses: Record<string, unknown> }>)) {
+      if (operation.requestBody) Object.assign(operation.responses, bodyErrors);
+    }
+  }
+  return doc;
 }
 
 const escape = (text: string) => text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+/** Escaped text where `backticks` become <code>. */
+const prose = (text: string) => escape(text).replace(/`([^`]+)`/g, '<code>$1</code>');
+
+type JsonSchema = { type?: string | string[]; properties?: Record<string, JsonSchema>; required?: string[]; items?: JsonSchema; enum?: unknown[]; minimum?: number; maximum?: number; minLength?: number; maxLength?: number; anyOf?: JsonSchema[] };
+
+/** A request body's fields, one per line: name, type, bounds; nested objects indented. */
+function describeBody(schema: JsonSchema, indent = ''): string {
+  return Object.entries(schema.properties ?? {}).map(([name, field]) => {
+    const type = field.enum ? (field.enum.length > 8 ? 'code' : field.enum.map(String).join(' | ')) : Array.isArray(field.type) ? field.type.join(' | ') : (field.type ?? 'value');
+    const bounds = [field.minimum !== undefined ? `≥ ${field.minimum}` : '', field.maximum !== undefined ? `≤ ${field.maximum}` : '', field.minLength ? `${field.minLength}..${field.maxLength ?? ''} chars` : ''].filter(Boolean).join(', ');
+    const line = `${indent}<code>${escape(name)}</code>${schema.required?.includes(name) ? '' : '?'}: ${escape(type === 'array' ? `array of ${field.items?.type ?? 'value'}` : type)}${bounds ? ` (${escape(bounds)})` : ''}`;
+    const nested = field.type === 'object' ? describeBody(field, `${indent}&nbsp;&nbsp;`) : field.type === 'array' && field.items?.type === 'object' ? describeBody(field.items, `${indent}&nbsp;&nbsp;`) : '';
+    return `<div>${line}</div>${nested}`;
+  }).join('');
+}
+
+type Operation = { summary: string; security?: unknown; requestBody?: { content: Record<string, { schema: JsonSchema }> }; responses: Record<string, { description: string }> };
 
 export function renderDocsPage(doc: ReturnType<typeof buildOpenApiDocument>): string {
-  const rows = Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops as Record<string, { summary: string; security?: unknown; responses: Record<string, { description: string }> }>).map(([method, op]) =>
-    `<tr><td><code>${method.toUpperCase()}</code></td><td><code>${escape(path)}</code></td><td>${escape(op.summary)}${op.security ? ' 🔒' : ''}</td><td>${Object.entries(op.responses).map(([code, r]) => `<div><b>${code}</b> ${escape(r.description)}</div>`).join('')}</td></tr>`));
+  const rows = Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops as Record<string, Operation>).map(([method, op]) => {
+    const body = op.requestBody?.content['application/json']?.schema;
+    return `<tr><td><code>${method.toUpperCase()}</code></td><td><code>${escape(path)}</code></td><td>${prose(op.summary)}${op.security ? ' <span class="auth" title="needs Authorization: Bearer">token</span>' : ''}${body ? `<div class="body"><b>body</b>${describeBody(body)}</div>` : ''}</td><td>${Object.entries(op.responses).map(([code, r]) => `<div><b>${code}</b> ${prose(r.description)}</div>`).join('')}</td></tr>`;
+  }));
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escape(doc.info.title)}</title>
-<style>body{font:15px/1.5 system-ui,sans-serif;margin:2rem auto;max-width:70rem;padding:0 1rem}table{border-collapse:collapse;width:100%}td{border-top:1px solid #ddd;padding:.4rem;vertical-align:top}code{background:#f4f4f4;padding:0 .2rem}</style>
-</head><body><h1>${escape(doc.info.title)} <small>${escape(doc.info.version)}</small></h1><p>${escape(doc.info.description)}</p>
-<p>Machine-readable: <a href="/openapi.json">/openapi.json</a> (OpenAPI 3.1). 🔒 = <code>Authorization: Bearer &lt;JWT&gt;</code> from <code>POST /auth/token</code>.</p>
+<style>body{font:15px/1.5 system-ui,sans-serif;margin:2rem auto;max-width:70rem;padding:0 1rem}table{border-collapse:collapse;width:100%}td{border-top:1px solid #ddd;padding:.4rem;vertical-align:top}code{background:#f4f4f4;padding:0 .2rem}.auth{font-size:.75rem;border:1px solid #888;border-radius:.3rem;padding:0 .3rem}.body{margin-top:.3rem;font-size:.9rem}</style>
+</head><body><h1>${escape(doc.info.title)} <small>${escape(doc.info.version)}</small></h1><p>${prose(doc.info.description)}</p>
+<p>Machine-readable: <a href="/openapi.json">/openapi.json</a> (OpenAPI 3.1). <span class="auth">token</span> = <code>Authorization: Bearer &lt;JWT&gt;</code> from <code>POST /auth/token</code>.</p>
 <table><thead><tr><th>Method</th><th>Path</th><th>What</th><th>Responses</th></tr></thead><tbody>${rows.join('\n')}</tbody></table></body></html>`;
 }

@@ -8,7 +8,7 @@ import { orderWorkflowId } from '../../workflows/definitions';
 import { authenticate } from '../auth';
 import { parse } from '../validation';
 
-const stuckQuery = z.object({
+export const stuckQuery = z.object({
   olderThan: z.string().regex(/^\d+(ms|s|m|h)?$/, 'a duration such as 30s, 5m, 1h').default('5m'),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
