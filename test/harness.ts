@@ -40,12 +40,25 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
   });
 }
 
+// Lines the SDK logs in tests because the test provokes them; printed as one short line that says so.
+const EXPECTED_IN_TESTS: Record<string, string> = {
+  'compensation keeps failing; will retry': 'expected: this test makes a compensation fail',
+  'saga step failed for good; rejecting the order': 'expected: this test makes a step fail for good',
+};
+
 let runtimeInstalled = false;
-function quietRuntime(): void {
+/** The SDK's logs in tests: errors only (TEST_WORKER_LOG_LEVEL to see more), one line each. */
+export function quietRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   try {
-    Runtime.install({ logger: new DefaultLogger((process.env.TEST_WORKER_LOG_LEVEL as 'ERROR') ?? 'ERROR') });
+    Runtime.install({
+      logger: new DefaultLogger((process.env.TEST_WORKER_LOG_LEVEL as 'ERROR') ?? 'ERROR', ({ level, message, meta }) => {
+        const { workflowId, compensation, step, code, round } = (meta ?? {}) as Record<string, unknown>;
+        const why = EXPECTED_IN_TESTS[message];
+        process.stderr.write(`[worker ${level}] ${message} ${JSON.stringify({ workflowId, compensation, step, code, round })}${why ? ` (${why})` : ''}\n`);
+      }),
+    });
   } catch {
     // already installed by another test in this module registry
   }

@@ -28,7 +28,11 @@ export async function runWorkers(contexts: Context[]): Promise<void> {
     const workflowId = typeof fields.workflowId === 'string' ? fields.workflowId : undefined;
     return workflowId?.startsWith('order-') ? { ...fields, orderId: workflowId.slice('order-'.length) } : fields;
   };
-  const write = (level: 'trace' | 'debug' | 'info' | 'warn' | 'error') => (message: string, meta?: Record<string, unknown>) => logger[level](withOrder(meta), message);
+  // Expected at every start, not a problem a reader should chase: a context worker without workflows
+  // says so, and the orders worker reports its workflow bundle. Both go to debug.
+  const routine = /^No workflows registered, not polling|^Workflow bundle created|^asset /;
+  const write = (level: 'trace' | 'debug' | 'info' | 'warn' | 'error') => (message: string, meta?: Record<string, unknown>) =>
+    logger[routine.test(message) ? 'debug' : level](withOrder(meta), message);
   Runtime.install({
     logger: {
       log: (level, message, meta) => write(level.toLowerCase() as 'info')(message, meta),

@@ -5,6 +5,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
+import { quietRuntime } from '../test/harness';
+
+quietRuntime(); // replaying workers would otherwise log every state change
 
 const dir = path.join(__dirname, 'histories');
 const fixtures = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
