@@ -1,8 +1,13 @@
 // The one place configuration is read. Everything is validated at boot so a bad value fails fast
 // with a message naming the variable, instead of misbehaving later.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { z } from 'zod';
 
-const DEV_JWT_SECRET = 'dev-only-secret-change-me-dev-only-secret';
+// v1 shipped this as the development default: anyone can mint tokens with it, so it is refused as a
+// configured value in every mode, and nothing falls back to a secret written in the repository.
+const PUBLISHED_JWT_SECRET = 'dev-only-secret-change-me-dev-only-secret';
 const DEV_ADMIN_PASSWORD = 'admin-password';
 
 const duration = z
@@ -23,15 +28,23 @@ const intFromEnv = (fallback: number) => z.coerce.number().int().min(0).default(
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  HOST: z.string().default('0.0.0.0'),
+  /** The API's listen address: loopback unless set (compose and containers set 0.0.0.0). */
+  HOST: z.string().default('127.0.0.1'),
   DATABASE_URL: z.string().url().optional(),
+  /** Local data of `npm start`: embedded Postgres, the Temporal dev server's file, the development jwt-secret. */
   DATA_DIR: z.string().default('.data'),
   EMBEDDED_PG_PORT: z.coerce.number().int().default(54329),
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_UI_PORT: z.coerce.number().int().default(8233),
   TEMPORAL_UI_URL: z.string().default('http://localhost:8233'),
-  JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').default(DEV_JWT_SECRET),
+  /** Unset: development keeps a random one in <DATA_DIR>/jwt-secret, tests a random one in memory, production refuses to start. */
+  JWT_SECRET: z
+    .string()
+    .min(32, 'JWT_SECRET must be at least 32 characters')
+    // HMAC pads a key with zero bytes, so trailing NULs would sign exactly like the published secret.
+    .refine((s) => s.replace(/\0+$/, '') !== PUBLISHED_JWT_SECRET, 'the development secret published in v1 is never accepted; unset it or use a new one (openssl rand -hex 32)')
+    .optional(),
   JWT_ALGORITHM: z.enum(['HS256', 'HS384', 'HS512']).default('HS256'),
   JWT_ISSUER: z.string().default('saga-orders'),
   JWT_AUDIENCE: z.string().default('saga-orders-api'),
@@ -74,10 +87,16 @@ const schema = z.object({
   TASK_QUEUE_PREFIX: z.string().default(''),
 });
 
-export type Config = z.infer<typeof schema>;
+export type Config = Omit<z.infer<typeof schema>, 'JWT_SECRET'> & { JWT_SECRET: string };
 
-/** `secrets: false` for processes that never sign or check tokens (workers, migrations). */
-export function loadConfig(source: NodeJS.ProcessEnv = process.env, options: { secrets?: boolean } = {}): Config {
+export interface LoadOptions {
+  /** false for processes that never sign or check tokens (workers, migrations): no secret is required or stored. */
+  secrets?: boolean;
+  /** Called when development generated <DATA_DIR>/jwt-secret (first start); the argument is the file. */
+  onSecretGenerated?: (file: string) => void;
+}
+
+export function loadConfig(source: NodeJS.ProcessEnv = process.env, options: LoadOptions = {}): Config {
   if (source === process.env) loadDotEnv();
   // An empty variable (e.g. `JWT_SECRET=` copied from .env.example) means "not set".
   const env = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
@@ -86,15 +105,57 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, options: { s
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
   }
-  const config = parsed.data;
+  const { JWT_SECRET, ...config } = parsed.data;
   if (config.NODE_ENV === 'production' && options.secrets !== false) {
-    // Running production on the published development secrets would let anyone mint admin tokens.
-    if (!env.JWT_SECRET || config.JWT_SECRET === DEV_JWT_SECRET) throw new Error('Invalid configuration:\n  JWT_SECRET: required in production');
+    // Running production on development secrets would let anyone mint admin tokens.
+    if (!JWT_SECRET) throw new Error('Invalid configuration:\n  JWT_SECRET: required in production');
     if (!env.ADMIN_PASSWORD || config.ADMIN_PASSWORD === DEV_ADMIN_PASSWORD) {
       throw new Error('Invalid configuration:\n  ADMIN_PASSWORD: required in production');
     }
   }
-  return config;
+  return { ...config, JWT_SECRET: JWT_SECRET ?? defaultJwtSecret(config, options) };
+}
+
+/**
+ * Without JWT_SECRET: development generates one once and keeps it with the local data, so tokens
+ * survive a restart and every process of `npm start` (same DATA_DIR) agrees. Tests and processes that
+ * never handle tokens get a fresh random one in memory: nothing is written, and it verifies nothing
+ * anywhere else.
+ */
+function defaultJwtSecret(config: Pick<Config, 'NODE_ENV' | 'DATA_DIR'>, options: LoadOptions): string {
+  if (config.NODE_ENV !== 'development' || options.secrets === false) return randomSecret();
+  const file = path.resolve(config.DATA_DIR, 'jwt-secret');
+  const kept = readSecretFile(file);
+  if (kept !== undefined) return kept;
+  mkdirSync(path.dirname(file), { recursive: true });
+  let generated = false;
+  try {
+    // 'wx': never replaces a file another process wrote meanwhile (then that one is read below).
+    writeFileSync(file, `${randomSecret()}\n`, { mode: 0o600, flag: 'wx' });
+    generated = true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  const secret = readSecretFile(file)!;
+  if (generated) options.onSecretGenerated?.(file);
+  return secret;
+}
+
+const randomSecret = () => randomBytes(32).toString('hex');
+
+function readSecretFile(file: string): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  const secret = text.trim();
+  if (secret.length < 32 || secret.replace(/\0+$/, '') === PUBLISHED_JWT_SECRET) {
+    throw new Error(`Invalid configuration:\n  JWT_SECRET: ${file} does not hold a usable secret; delete it to generate a new one`);
+  }
+  return secret;
 }
 
 /** Reads ./.env when present; real environment variables win. */

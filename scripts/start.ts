@@ -32,7 +32,12 @@ export function parseScale(argv: string[]): Partial<Record<Context, number>> {
 
 async function main(): Promise<void> {
   const scale = parseScale(process.argv.slice(2));
-  const config = loadConfig();
+  // The children run in the project root; so does this process, so a relative DATA_DIR (and .env)
+  // means the same directory for all of them — the API reads the jwt-secret generated here.
+  process.chdir(root);
+  const config = loadConfig(process.env, {
+    onSecretGenerated: (file) => step(`JWT_SECRET not set: generated a random one in ${path.relative(root, file).startsWith('..') ? file : path.relative(root, file)} (kept for later starts)`),
+  });
   const dataDir = path.resolve(root, config.DATA_DIR);
   const children: ChildProcess[] = [];
   let postgres: RunningPostgres | undefined;
@@ -104,15 +109,19 @@ async function main(): Promise<void> {
     if (shared.length) run('workers', 'workers/all.worker.ts', { WORKER_CONTEXTS: shared.join(','), ...metricsEnv() });
     for (const context of scaled) for (let i = 0; i < scale[context]!; i++) run(`${context} worker ${i + 1}`, `workers/${context}.worker.ts`, metricsEnv());
 
-    step(`API: starting on port ${config.PORT} …`);
+    step(`API: starting on ${config.HOST} port ${config.PORT} …`);
     run('api', 'api/server.ts');
-    await waitForReady(`http://127.0.0.1:${config.PORT}/health/ready`, 120_000);
+    // The API answers on loopback when it listens there (the default) or everywhere; else only on HOST.
+    const everywhere = ['0.0.0.0', '::'].includes(config.HOST);
+    const apiHost = everywhere ? '127.0.0.1' : config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
+    await waitForReady(`http://${apiHost}:${config.PORT}/health/ready`, 120_000);
+    const api = `http://${apiHost === '127.0.0.1' ? 'localhost' : apiHost}:${config.PORT}`;
 
     console.log(`
   Saga Orders is running (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)
-    API          http://localhost:${config.PORT}   (docs: http://localhost:${config.PORT}/docs)
+    API          ${api}   (docs: ${api}/docs)
     Temporal UI  ${temporal ? `http://localhost:${config.TEMPORAL_UI_PORT}` : config.TEMPORAL_UI_URL}
-    Metrics      http://localhost:${config.PORT}/metrics${workerMetrics.length ? `  (workers: ${workerMetrics.join(' ')})` : ''}
+    Metrics      ${api}/metrics${workerMetrics.length ? `  (workers: ${workerMetrics.join(' ')})` : ''}
     Admin login  ${config.ADMIN_EMAIL} / ${config.NODE_ENV === 'production' ? '(ADMIN_PASSWORD)' : config.ADMIN_PASSWORD}
   Press Ctrl-C to stop (data is kept in ${path.relative(root, dataDir)}/).
 `);

@@ -1,13 +1,25 @@
 // End to end: the system exactly as `npm start` runs it (scripts/start.ts spawning the worker and
 // API processes), on the run's Temporal dev server and PostgreSQL, driven over HTTP only.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { freePort } from '../free-port';
 
 const root = path.resolve(__dirname, '..', '..');
 
-async function startSystem(args: string[]) {
+// Without JWT_SECRET, development keeps its generated secret in DATA_DIR: a temporary one per test,
+// never the repository's .data.
+const dataDirs: string[] = [];
+function aDataDir(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'saga-orders-e2e-'));
+  dataDirs.push(dir);
+  return dir;
+}
+afterAll(() => { for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true }); });
+
+async function startSystem(args: string[], dataDir = aDataDir()) {
   const port = await freePort();
   const output: string[] = [];
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts', 'start.ts'), ...args], {
@@ -15,6 +27,9 @@ async function startSystem(args: string[]) {
     env: {
       ...process.env,
       NODE_ENV: 'development',
+      JWT_SECRET: '',
+      HOST: '',
+      DATA_DIR: dataDir,
       PORT: String(port),
       DATABASE_URL: process.env.TEST_DATABASE_URL,
       TEMPORAL_ADDRESS: process.env.TEST_TEMPORAL_ADDRESS,
@@ -33,7 +48,7 @@ async function startSystem(args: string[]) {
     if (child.exitCode !== null || Date.now() > deadline) throw new Error(`system did not start:\n${output.join('')}`);
     await new Promise((r) => setTimeout(r, 200));
   }
-  return { child, baseUrl, output };
+  return { child, baseUrl, output, dataDir };
 }
 
 function stopSystem(child: ChildProcess): Promise<number | null> {
@@ -49,18 +64,24 @@ async function json(res: Response): Promise<{ status: number; body: any }> {
   return { status: res.status, body };
 }
 
-async function placeAndFollowOrder(baseUrl: string) {
+const post = (baseUrl: string, p: string, body: unknown, token?: string) => fetch(`${baseUrl}${p}`, {
+  method: 'POST',
+  headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+  body: JSON.stringify(body),
+});
+
+async function aCustomerToken(baseUrl: string): Promise<string> {
   const email = `e2e-${randomBytes(4).toString('hex')}@example.com`;
-  const post = (p: string, body: unknown, token?: string) => fetch(`${baseUrl}${p}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify(body),
-  });
-  expect((await post('/auth/register', { email, password: 'password123', name: 'E2E' })).status).toBe(201);
-  const { body: token } = await json(await post('/auth/token', { email, password: 'password123' }));
+  expect((await post(baseUrl, '/auth/register', { email, password: 'password123', name: 'E2E' })).status).toBe(201);
+  const { body } = await json(await post(baseUrl, '/auth/token', { email, password: 'password123' }));
+  return body.accessToken;
+}
+
+async function placeAndFollowOrder(baseUrl: string) {
+  const token = { accessToken: await aCustomerToken(baseUrl) };
   const { body: catalog } = await json(await fetch(`${baseUrl}/products`));
   const product = catalog.items.find((p: { stockAvailable: number }) => p.stockAvailable > 0);
-  const placed = await json(await post('/orders', {
+  const placed = await json(await post(baseUrl, '/orders', {
     items: [{ productId: product.productId, quantity: 1 }],
     shippingAddress: { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' },
     paymentMethod: { token: 'tok_visa' },
@@ -85,6 +106,28 @@ describe('the system as npm start runs it', () => {
       expect(shipped.timeline.map((e: { type: string }) => e.type)).toEqual(expect.arrayContaining(['OrderPlaced', 'OrderPaid', 'OrderShipped']));
     } finally {
       expect(await stopSystem(child)).toBe(0);
+    }
+  });
+
+  it('when started without JWT_SECRET, then it says it generated one in DATA_DIR (0600, never printed), and a restart on the same data keeps tokens valid', async () => {
+    const first = await startSystem([]);
+    let token: string;
+    try {
+      const file = path.join(first.dataDir, 'jwt-secret');
+      expect(first.output.join('')).toContain(`JWT_SECRET not set: generated a random one in ${file} (kept for later starts)`);
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      expect(first.output.join('')).not.toContain(readFileSync(file, 'utf8').trim());
+      token = await aCustomerToken(first.baseUrl);
+    } finally {
+      expect(await stopSystem(first.child)).toBe(0);
+    }
+    const again = await startSystem([], first.dataDir);
+    try {
+      expect(again.output.join('')).not.toContain('JWT_SECRET not set');
+      const me = await fetch(`${again.baseUrl}/customers/me`, { headers: { authorization: `Bearer ${token}` } });
+      expect(me.status).toBe(200);
+    } finally {
+      expect(await stopSystem(again.child)).toBe(0);
     }
   });
 
