@@ -32,7 +32,9 @@ RUN apt-get update \
 WORKDIR /app
 # NODE_ENV=production makes platform/config refuse the published development secrets, so a
 # container started without JWT_SECRET / ADMIN_PASSWORD fails at boot instead of running insecurely.
+# HOST: in a container the API must listen on every interface (its development default is 127.0.0.1).
 ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
     NPM_CONFIG_UPDATE_NOTIFIER=false
 COPY --from=build /app/node_modules ./node_modules
 COPY . .

@@ -8,7 +8,7 @@ import { floorActivities } from './floor.activities';
 const QUEUES = ['orders', 'stock', 'credit', 'payment', 'shipment'] as const;
 
 async function main(): Promise<void> {
-  const config = loadConfig();
+  const config = loadConfig(process.env, { secrets: false });
   const prefix = process.env.FLOOR_QUEUE_PREFIX ?? 'floor-';
   const codePath = process.env.FLOOR_BUNDLE;
   if (!codePath) throw new Error('FLOOR_BUNDLE (a prebuilt workflow bundle) is required');

@@ -32,7 +32,7 @@ export async function repairOrder(client: Client, options: { orderId: string; ta
 async function main(): Promise<void> {
   const orderId = process.argv[2];
   if (!orderId) throw new Error('usage: npm run repair-order -- <orderId>');
-  const config = loadConfig();
+  const config = loadConfig(process.env, { secrets: false });
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   try {
     const result = await repairOrder(new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }), { orderId, taskQueue: taskQueues(config).orders });
