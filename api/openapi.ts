@@ -77,7 +77,10 @@ export function buildOpenApiDocument(version: string) {
       '/orders': {
         post: {
           summary: 'Place an order (starts the saga)', security: secured,
-          parameters: [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', minLength: 1, maxLength: 255 } }],
+          parameters: [
+            { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', minLength: 1, maxLength: 255 } },
+            { name: 'Prefer', in: 'header', required: false, description: 'wait=<seconds> (at most 30): answer once the saga has decided (APPROVED, PAID or REJECTED) or the wait is over; Preference-Applied echoes it', schema: { type: 'string', examples: ['wait=10'] } },
+          ],
           requestBody: { required: true, content: { 'application/json': { schema: placeOrder } } },
           responses: { ...ok(202, 'accepted; the saga runs', order), ...ok(200, 'a repeat of an Idempotency-Key: the first answer', order), ...auth, ...errors([400, 'VALIDATION_FAILED'], [422, 'UNKNOWN_PRODUCT, IDEMPOTENCY_KEY_REUSED or ORDER_TOTAL_TOO_LARGE']) },
         },

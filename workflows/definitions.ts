@@ -67,5 +67,12 @@ export const reviseUpdate = defineUpdate<{ orderId: string; status: 'REVISION_PE
  */
 export const FINAL_REFUSAL = 'FINAL_REFUSAL';
 
+/**
+ * `Prefer: wait=<n>` on POST /orders: sent with the start (Update-with-Start), completes when the saga
+ * has decided (the order left APPROVAL_PENDING) or after `waitMs`, with the status at that moment.
+ */
+export const decisionUpdate = defineUpdate<{ orderId: string; status: OrderStatus }, [number]>('awaitDecision');
+export const MAX_DECISION_WAIT_MS = 30_000;
+
 /** Fire-and-forget dispatch for operators (e.g. from the Web UI's signal form). */
 export const dispatchSignal = defineSignal('dispatchNow');

@@ -3,7 +3,7 @@
 // A failed step or a customer cancel runs the compensations of the steps already done, in reverse.
 // Business rejections are normal completions with a reason; outages are retried by the activities.
 import {
-  ActivityFailure, ApplicationFailure, CancellationScope, condition, isCancellation, log, setHandler,
+  ActivityFailure, allHandlersFinished, ApplicationFailure, CancellationScope, condition, isCancellation, log, setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { OrderStatus, RejectionReason } from '../domain/orders/order';
@@ -13,7 +13,7 @@ import { sagaActivities, summarized } from './activities';
 import { CompensationStack, type Compensation } from './compensations';
 import { reviseOrderSaga } from './revise-order.saga';
 import {
-  cancelUpdate, CompensationFailingKey, CustomerIdKey, dispatchSignal, dispatchUpdate, OrderStatusKey, OrderTotalCentsKey, reviseUpdate,
+  cancelUpdate, CompensationFailingKey, decisionUpdate, MAX_DECISION_WAIT_MS, CustomerIdKey, dispatchSignal, dispatchUpdate, OrderStatusKey, OrderTotalCentsKey, reviseUpdate,
   statusQuery, FINAL_REFUSAL, type OrderSagaResult, type PlaceOrderInput, type ReviseRequest, type SagaStep,
 } from './definitions';
 
@@ -77,6 +77,12 @@ export async function placeOrderSaga(input: PlaceOrderInput): Promise<OrderSagaR
         throw ApplicationFailure.nonRetryable(`order ${orderId} is not waiting for dispatch`, 'ORDER_NOT_DISPATCHABLE');
       }
     },
+  });
+  // Served by the saga itself: no polling anywhere. The status changes only after its transition
+  // committed, so the projection the API then reads already shows it.
+  setHandler(decisionUpdate, async (waitMs) => {
+    await condition(() => status !== 'APPROVAL_PENDING', Math.max(0, Math.min(waitMs, MAX_DECISION_WAIT_MS)));
+    return { orderId, status };
   });
   setHandler(dispatchSignal, () => { if (status === 'PAID' && !closing && !cancelRequested && !dispatching && !locked()) acceptDispatch(); });
   setHandler(reviseUpdate, (request) => {
@@ -146,6 +152,8 @@ export async function placeOrderSaga(input: PlaceOrderInput): Promise<OrderSagaR
       pendingRevision = null;
       await transition('revision-overtaken', { type: 'overtakeRevision', reason: status === 'REJECTED' ? 'ORDER_REJECTED' : 'ORDER_CANCELLED' });
     }
+    // A decision waiter answers before the saga closes (it would otherwise be aborted).
+    await condition(allHandlersFinished);
     return { orderId, status, reason, compensationsRun: [...compensations.ran] };
   };
 

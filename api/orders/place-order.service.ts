@@ -9,13 +9,13 @@
 //      API dies between 1 and 2, the outbox sweeper starts the saga — a started saga always has its
 //      row, since the saga's first step writes the very same row if it is missing.
 import { createHash, randomUUID } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { PrismaClient } from '../../platform/prisma';
 import type { Config } from '../../platform/config';
 import { taskQueues } from '../../platform/config';
 import { assertTotalWithin, keepSoldPrices, priceLines, type OrderLine } from '../../domain/orders/order';
 import { insertPlacedOrder } from '../../activities/orders/order.activities';
-import { CustomerIdKey, OrderStatusKey, OrderTotalCentsKey, orderWorkflowId, type PlaceOrderInput } from '../../workflows/definitions';
+import { CustomerIdKey, decisionUpdate, OrderStatusKey, OrderTotalCentsKey, orderWorkflowId, type PlaceOrderInput } from '../../workflows/definitions';
 import { HttpError } from '../problem';
 import { UUID } from '../pagination';
 import type { PlaceOrderBody } from '../schemas';
@@ -24,7 +24,7 @@ import { findOrderView, type OrderView } from '../queries/order-view.query';
 const START_DEADLINE_MS = 5000;
 
 export interface PlaceOrderDeps { prisma: PrismaClient; temporal: Client; config: Config }
-export interface PlaceOrderOutcome { created: boolean; order: OrderView }
+export interface PlaceOrderOutcome { created: boolean; order: OrderView; waitedMs?: number }
 
 /**
  * Prices items from today's catalog (UNKNOWN_PRODUCT → 422); with `sold`, lines the order already
@@ -69,7 +69,8 @@ export function placeOrderInput(config: Config, customerId: string, body: PlaceO
 
 export type Recorded = { created: true; input: PlaceOrderInput } | { created: false; orderId: string; response: OrderView | null };
 
-export async function placeOrder(deps: PlaceOrderDeps, customerId: string, body: PlaceOrderBody, idempotencyKey?: string): Promise<PlaceOrderOutcome> {
+/** `waitMs` > 0 (Prefer: wait): answer once the saga has decided, or after that long. */
+export async function placeOrder(deps: PlaceOrderDeps, customerId: string, body: PlaceOrderBody, idempotencyKey?: string, waitMs = 0): Promise<PlaceOrderOutcome> {
   const { prisma, config } = deps;
   const input = placeOrderInput(config, customerId, body, await priceItems(deps, body.items));
   const recorded = await recordOrder(prisma, config, input, body, idempotencyKey);
@@ -77,7 +78,7 @@ export async function placeOrder(deps: PlaceOrderDeps, customerId: string, body:
     return { created: false, order: recorded.response ?? (await findOrderView(prisma, recorded.orderId))! };
   }
   try {
-    await startSaga(deps, input);
+    await (waitMs > 0 ? startSagaAndAwaitDecision(deps, input, waitMs) : startSaga(deps, input));
   } catch (error) {
     await takeBack(prisma, input.orderId);
     throw error;
@@ -90,7 +91,36 @@ export async function placeOrder(deps: PlaceOrderDeps, customerId: string, body:
       UPDATE idempotency_keys SET response = ${JSON.stringify(order)}::jsonb
       WHERE customer_id = ${customerId}::uuid AND key = ${idempotencyKey} AND order_id = ${input.orderId}::uuid AND response IS NULL`;
   }
-  return { created: true, order };
+  return { created: true, order, ...(waitMs > 0 ? { waitedMs: waitMs } : {}) };
+}
+
+const startOptions = (deps: PlaceOrderDeps, input: PlaceOrderInput) => ({
+  workflowId: orderWorkflowId(input.orderId),
+  taskQueue: taskQueues(deps.config).orders,
+  args: [input] as [PlaceOrderInput],
+  workflowIdReusePolicy: 'REJECT_DUPLICATE' as const,
+  typedSearchAttributes: [
+    { key: CustomerIdKey, value: input.customerId },
+    { key: OrderStatusKey, value: 'APPROVAL_PENDING' },
+    { key: OrderTotalCentsKey, value: input.totalCents },
+  ],
+  staticSummary: `Order ${input.orderId}: ${input.items.length} line(s), ${input.totalCents} cents`,
+});
+
+/**
+ * Starts the saga and, in the same call (Update-with-Start), asks it for its decision: the workflow
+ * answers when the order leaves APPROVAL_PENDING or the wait is over. If the start happened but the
+ * answer did not come (our deadline), the order stands and the answer is simply not waited for.
+ */
+async function startSagaAndAwaitDecision(deps: PlaceOrderDeps, input: PlaceOrderInput, waitMs: number): Promise<void> {
+  const start = new WithStartWorkflowOperation('placeOrderSaga', { ...startOptions(deps, input), workflowIdConflictPolicy: 'USE_EXISTING' });
+  try {
+    await deps.temporal.connection.withDeadline(Date.now() + START_DEADLINE_MS + waitMs, () =>
+      deps.temporal.workflow.executeUpdateWithStart(decisionUpdate, { args: [waitMs], startWorkflowOperation: start }));
+  } catch (error) {
+    const started = await start.workflowHandle().then(() => true, () => false);
+    if (!started) throw error;
+  }
 }
 
 /** Step 1: the key, the order and its outbox row in one short transaction (or the earlier order of the key). */
@@ -142,18 +172,7 @@ async function takeBack(prisma: PrismaClient, orderId: string): Promise<void> {
 export async function startSaga(deps: PlaceOrderDeps, input: PlaceOrderInput): Promise<void> {
   try {
     // Fail fast (→ 503) rather than hold the client for the SDK's long default retry when Temporal is down.
-    await deps.temporal.connection.withDeadline(Date.now() + START_DEADLINE_MS, () => deps.temporal.workflow.start('placeOrderSaga', {
-      workflowId: orderWorkflowId(input.orderId),
-      taskQueue: taskQueues(deps.config).orders,
-      args: [input],
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      typedSearchAttributes: [
-        { key: CustomerIdKey, value: input.customerId },
-        { key: OrderStatusKey, value: 'APPROVAL_PENDING' },
-        { key: OrderTotalCentsKey, value: input.totalCents },
-      ],
-      staticSummary: `Order ${input.orderId}: ${input.items.length} line(s), ${input.totalCents} cents`,
-    }));
+    await deps.temporal.connection.withDeadline(Date.now() + START_DEADLINE_MS, () => deps.temporal.workflow.start('placeOrderSaga', startOptions(deps, input)));
   } catch (error) {
     if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
   }

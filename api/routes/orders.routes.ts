@@ -5,7 +5,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { PrismaClient } from '../../platform/prisma';
 import type { Config } from '../../platform/config';
 import { canCancel, type OrderLine, type OrderStatus } from '../../domain/orders/order';
-import { cancelUpdate, dispatchUpdate, FINAL_REFUSAL, orderWorkflowId, reviseUpdate, type ReviseRequest } from '../../workflows/definitions';
+import { cancelUpdate, dispatchUpdate, FINAL_REFUSAL, MAX_DECISION_WAIT_MS, orderWorkflowId, reviseUpdate, type ReviseRequest } from '../../workflows/definitions';
 import { authenticate } from '../auth';
 import { HttpError, notFound } from '../problem';
 import { parse } from '../validation';
@@ -45,8 +45,12 @@ export function ordersRouter(deps: OrdersRouteDeps): Router {
       throw new HttpError(400, 'VALIDATION_FAILED', 'invalid Idempotency-Key header', [{ path: 'Idempotency-Key', message: '1..255 visible ASCII characters' }]);
     }
     const body = parse(placeOrderBody, req.body);
-    const { created, order } = await placeOrder(deps, req.principal!.customerId, body, header);
+    // Prefer: wait=<seconds> (RFC 7240), at most 30: answer with the saga's decision.
+    const wait = /(?:^|[\s,;])wait=(\d{1,6})(?=$|[\s,;])/i.exec(req.get('Prefer') ?? '')?.[1];
+    const waitSeconds = wait === undefined ? 0 : Math.min(Number(wait), MAX_DECISION_WAIT_MS / 1000);
+    const { created, order, waitedMs } = await placeOrder(deps, req.principal!.customerId, body, header, waitSeconds * 1000);
     res.locals.orderId = order.orderId;
+    if (waitedMs !== undefined) res.set({ 'Preference-Applied': `wait=${waitSeconds}`, Vary: 'Prefer' });
     res.status(created ? 202 : 200).location(`/orders/${order.orderId}`).json(order);
   });
 
