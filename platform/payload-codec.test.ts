@@ -37,7 +37,7 @@ describe('EncryptionCodec', () => {
     const codec = new EncryptionCodec(parseKeyRing(newKeyRingEntry('k1')));
     const [encrypted] = await codec.encode([payload()]);
     const data = Buffer.from(encrypted!.data!);
-    data[20] ^= 0xff;
+    data.writeUInt8(data.readUInt8(20) ^ 0xff, 20);
     await expect(codec.decode([{ ...encrypted!, data }])).rejects.toThrow();
   });
 
