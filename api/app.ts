@@ -36,7 +36,7 @@ function cors(origins: string[]): RequestHandler {
   return (req, res, next) => {
     const origin = req.get('Origin');
     if (origin && (origins.includes('*') || origins.includes(origin))) {
-      res.set({ 'Access-Control-Allow-Origin': origin, Vary: 'Origin', 'Access-Control-Allow-Headers': 'Authorization, Content-Type, Idempotency-Key, Last-Event-ID', 'Access-Control-Allow-Methods': 'GET, POST, OPTIONS', 'Access-Control-Expose-Headers': 'Location' });
+      res.set({ 'Access-Control-Allow-Origin': origin, Vary: 'Origin', 'Access-Control-Allow-Headers': 'Authorization, Content-Type, Idempotency-Key, Last-Event-ID, Prefer', 'Access-Control-Allow-Methods': 'GET, POST, OPTIONS', 'Access-Control-Expose-Headers': 'Location, Preference-Applied, Retry-After' });
       if (req.method === 'OPTIONS') return void res.status(204).end();
     }
     next();
@@ -72,9 +72,9 @@ export function createApp(deps: AppDeps): App {
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.set('query parser', 'simple');
-  const metrics = createMetrics(deps.prisma);
+  const metrics = createMetrics(deps.prisma, config);
   app.use(requestLog(logger), metrics.middleware, securityHeaders, cors(config.CORS_ORIGINS));
-  app.get('/metrics', async (_req, res) => void res.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+  app.get('/metrics', metrics.authorize, metrics.handler);
   // JSON only; anything else that carries a body is refused, never half-parsed.
   app.use(express.json({ limit: '1mb', strict: true, type: ['application/json', 'application/*+json'] }));
   app.use((req, _res, next) => {

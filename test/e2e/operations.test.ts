@@ -63,8 +63,9 @@ describe('Temporal visibility', () => {
 describe('metrics and stuck sagas', () => {
   it('when /metrics is scraped, then it has request latency by route and orders by status', async () => {
     await fetch(`${stack.baseUrl}/products`);
-    const text = await (await fetch(`${stack.baseUrl}/metrics`)).text();
-    expect(text).toMatch(/saga_orders_http_request_duration_seconds_bucket\{[^}]*route="\/products\/"[^}]*status="200"/);
+    const admin = tokenFor(stack.config, 'metrics-scraper', 'admin');
+    const text = await (await fetch(`${stack.baseUrl}/metrics`, { headers: { authorization: `Bearer ${admin}` } })).text();
+    expect(text).toMatch(/saga_orders_http_request_duration_seconds_bucket\{[^}]*route="\/products"[^}]*status="200"/);
     expect(text).toMatch(/saga_orders_orders\{status="(SHIPPED|REJECTED)"\} \d+/);
     expect(text).toMatch(/saga_orders_saga_duration_seconds_bucket\{[^}]*le="\+Inf"/);
   });
