@@ -29,7 +29,7 @@ interface ComposeFile { services: Record<string, Service> }
  * escape, which compose would silently replace with an empty string.
  */
 /** The secrets the file requires (`${VAR:?message}`), as an operator would supply them. */
-const REQUIRED_SECRETS = { JWT_SECRET: 'a'.repeat(64), ADMIN_PASSWORD: 'an-operator-password' };
+const REQUIRED_SECRETS = { JWT_SECRET: 'a'.repeat(64), ADMIN_PASSWORD: 'an-operator-password', PAYLOAD_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}` };
 
 function interpolate(value: unknown, where = ''): unknown {
   if (typeof value === 'string') {
