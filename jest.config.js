@@ -10,7 +10,7 @@ module.exports = {
   globalTeardown: '<rootDir>/test/global-teardown.ts',
   testTimeout: 60_000,
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/domain/**/*.test.ts', '<rootDir>/platform/**/*.test.ts'] },
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/domain/**/*.test.ts', '<rootDir>/platform/**/*.test.ts', '<rootDir>/test/lint/**/*.test.ts'] },
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/activities/**/*.test.ts', '<rootDir>/workflows/**/*.test.ts', '<rootDir>/api/**/*.test.ts', '<rootDir>/workers/**/*.test.ts'] },
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'] },
   ],

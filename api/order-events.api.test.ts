@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { createLogger } from '../platform/logger';
 import { createPrisma } from '../platform/prisma';
 import { createApp } from './app';
-import { appendEvents } from '../activities/shared/transaction';
+import { appendEvents } from '../persistence/transaction';
 import { listen, startTestStack, tokenFor, type TestStack } from '../test/harness';
 import { expectProblem, orderBody, placed, shopper, untilStatus } from '../test/api-kit';
 

@@ -3,11 +3,12 @@
 // when the pool is exhausted. And Idempotency-Keys that commit with the order and expire (item 8).
 import { Client, Connection } from '@temporalio/client';
 import { createApp } from './app';
+import { orderWorkflowId } from '../domain/orders/order.commands';
 import { createLogger } from '../platform/logger';
 import { createPrisma } from '../platform/prisma';
 import { freePort } from '../test/free-port';
 import { aCustomer, aProduct, eventually, listen, startTestStack, tokenFor, type TestStack } from '../test/harness';
-import { orderInput, startSaga } from '../workflows/saga-test-kit';
+import { orderInput, startSaga } from '../test/saga-test-kit';
 import { call, orderBody, postOrder } from '../test/api-kit';
 import { placeOrderInput, priceItems, recordOrder } from './orders/place-order.service';
 import { forgetExpiredIdempotencyKeys, sweepSagaStarts } from './orders/outbox-sweeper';
@@ -39,7 +40,7 @@ it('when the API dies right after committing the order (before starting its saga
   expect(await sweepSagaStarts(deps(), 60_000)).toBe(0); // too young: its request may still be starting it
 
   expect(await sweepSagaStarts(deps(), 0)).toBeGreaterThanOrEqual(1);
-  await expect(stack.temporal.workflow.getHandle(`order-${input.orderId}`).result()).resolves.toMatchObject({ status: 'SHIPPED' });
+  await expect(stack.temporal.workflow.getHandle(orderWorkflowId(input.orderId)).result()).resolves.toMatchObject({ status: 'SHIPPED' });
   expect(await stack.prisma.sagaStart.count({ where: { orderId: input.orderId } })).toBe(0);
   // Sweeping again (another API process, a late duplicate) starts nothing twice.
   await sweepSagaStarts(deps(), 0);

@@ -2,6 +2,7 @@
 // dispatch and the SSE timeline. Two stacks: one ships at once (DISPATCH_DELAY 0), one keeps paid
 // orders waiting for dispatch (DISPATCH_DELAY 1h) so cancel and dispatch can be exercised.
 import { randomUUID } from 'node:crypto';
+import { orderWorkflowId } from '../domain/orders/order.commands';
 import { aProduct, balances, eventually, startTestStack, type TestStack } from '../test/harness';
 import { address, adminToken, call, expectProblem, getOrder, orderBody, ordersOf, placed, postOrder, shopper, types, untilStatus } from '../test/api-kit';
 
@@ -177,7 +178,7 @@ describe('POST /orders with an Idempotency-Key', () => {
 
     const rows = await fast.prisma.order.findMany({ where: { customerId }, select: { id: true } });
     expect(rows).toHaveLength(1);
-    expect(await workflowIdsOf(customerId)).toEqual([`order-${rows[0]!.id}`]);
+    expect(await workflowIdsOf(customerId)).toEqual([orderWorkflowId(rows[0]!.id)]);
   });
 
   it('when 5 identical requests arrive at once, then all answer with the same order: one 202 and four 200', async () => {

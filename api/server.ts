@@ -5,6 +5,7 @@ import { loadConfig, type Config } from '../platform/config';
 import { createLogger, type Logger } from '../platform/logger';
 import { createPrisma } from '../platform/prisma';
 import { createApp } from './app';
+import { dataConverterFor, payloadKeys } from '../platform/payload-codec';
 import { bootstrapAdmin } from './routes/auth.routes';
 import { startOutboxSweeper } from './orders/outbox-sweeper';
 
@@ -14,7 +15,7 @@ export async function startWebServer(config: Config = loadConfig(), logger: Logg
   if (!config.DATABASE_URL) throw new Error('DATABASE_URL is required for the API');
   const prisma = createPrisma(config.DATABASE_URL, config.DB_POOL_SIZE);
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverterFor(payloadKeys(config)) });
   await bootstrapAdmin(prisma, config);
   const app = createApp({ prisma, temporal, config, logger });
   const sweeper = startOutboxSweeper({ prisma, temporal, config }, logger);

@@ -2,7 +2,7 @@
 // `node --import tsx bench/chart.ts` redraws bench/latency.svg from bench/results.json.
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Results } from './run';
+import type { Results } from './results';
 
 interface Series { label: string; color: string; values: number[] }
 

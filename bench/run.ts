@@ -12,50 +12,16 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { loadConfig } from '../platform/config';
 import { applyMigrations } from '../platform/migrate';
 import { freePort } from '../test/free-port';
-import { closedLoop, type RunStats } from './load';
+import { orderWorkflowId } from '../domain/orders/order.commands';
+import { closedLoop } from './load';
 import { ProjectionWatcher, request, sagaDriver, seedCatalog } from './saga.driver';
 import { readLoad, type ReadStats, type ReadTarget } from './reads';
-import { historyProfile, readStatStatements, resetStatStatements, summariseStatements, type HistoryProfile, type SqlProfile } from './profile';
+import { historyProfile, readStatStatements, resetStatStatements, summariseStatements, type SqlProfile } from './profile';
 import { ROOT, spawnBenchProcess, startBenchPostgres, startBenchTemporal, waitForHttp, type BenchProcess } from './stack';
-import { cpuSeconds, machine, postgresCpuSeconds, rssMiB, type Machine } from './sys';
+import { cpuSeconds, machine, postgresCpuSeconds, rssMiB } from './sys';
 import { writeReport } from './report';
 import { writeChart } from './chart';
-
-const int = (name: string, fallback: number) => {
-  const value = Number(process.env[name] ?? fallback);
-  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer`);
-  return value;
-};
-
-export const settings = {
-  concurrency: int('BENCH_CONCURRENCY', 16),
-  orders: int('BENCH_ORDERS', 500),
-  warmup: int('BENCH_WARMUP', 50),
-  readSeconds: int('BENCH_READ_SECONDS', 10),
-  readConnections: [1, 8, 32],
-  scaleConcurrency: int('BENCH_SCALE_CONCURRENCY', 32),
-  scaleOrders: int('BENCH_SCALE_ORDERS', 500),
-  longOrders: int('BENCH_LONG_ORDERS', 10_000),
-  longConcurrency: int('BENCH_LONG_CONCURRENCY', 32),
-  profileSample: int('BENCH_PROFILE_SAMPLE', 50),
-  catalogSize: int('BENCH_CATALOG', 128),
-  logLevel: process.env.BENCH_LOG_LEVEL ?? 'info',
-  observe: (process.env.BENCH_SAGA_OBSERVE === 'http' ? 'http' : 'projection') as 'projection' | 'http',
-  dir: path.resolve(ROOT, process.env.BENCH_DIR ?? '.data/bench'),
-  database: process.env.DATABASE_URL ? 'DATABASE_URL (fresh database)' : 'embedded PostgreSQL',
-};
-
-export type Phase = RunStats & { cpuMsPerOrder: Record<string, number> };
-export interface MemoryRow { process: string; rssStartMiB: number; rssEndMiB: number; rssMaxMiB: number; heapStartMiB: number; heapEndMiB: number; rssGrowthPct: number; heapGrowthPct: number }
-export interface Results {
-  startedAt: string; seconds: number; command: string; settings: typeof settings; machine: Machine;
-  floor: Phase; saga: Phase;
-  ratios: { throughput: number; p50: number; p95: number; p99: number };
-  reads: { api: ReadStats[]; raw: ReadStats[] };
-  scale: { one: Phase; two: Phase };
-  long: { run: Phase; workers: number; memory: MemoryRow[]; samples: { seconds: number; rssMiB: Record<string, number> }[] };
-  profile: { saga: HistoryProfile; floor: HistoryProfile; sql: SqlProfile };
-}
+import { settings, type MemoryRow, type Phase, type Results } from './results';
 
 const log = (message: string) => console.log(`[bench +${(performance.now() / 1000).toFixed(0)}s] ${message}`);
 const mib = (bytes: number) => Math.round(bytes / 2 ** 20 * 10) / 10;
@@ -157,7 +123,7 @@ async function main(): Promise<void> {
 
     const sample = (ids: string[]) => ids.filter((_, i) => i % Math.max(1, Math.floor(ids.length / settings.profileSample)) === 0).slice(0, settings.profileSample);
     const profile = {
-      saga: await historyProfile(client, sample(driver.placed.map((o) => o.orderId)).map((id) => `order-${id}`)),
+      saga: await historyProfile(client, sample(driver.placed.map((o) => o.orderId)).map(orderWorkflowId)),
       floor: await historyProfile(client, sample(Array.from({ length: settings.orders }, (_, i) => `floor-${runId}-run-${i}`))),
       sql,
     };

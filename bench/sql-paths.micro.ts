@@ -16,7 +16,8 @@ import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { applyMigrations } from '../platform/migrate';
 import { createPrisma, type PrismaClient } from '../platform/prisma';
-import { createOrderActivities, insertPlacedOrder } from '../activities/orders/order.activities';
+import { createOrderActivities } from '../activities/orders/order.activities';
+import { insertPlacedOrder } from '../persistence/order.repository';
 import { findOrderView } from '../api/queries/order-view.query';
 import { startBenchPostgres } from './stack';
 

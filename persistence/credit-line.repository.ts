@@ -1,21 +1,13 @@
 // Maps the CreditLine aggregate (one per customer) to its row. Cents are BIGINT columns; every
 // amount fits a JS number exactly (limits are at most 10^12).
-import type { PrismaClient, Tx } from '../../platform/prisma';
-import type { CreditLine } from '../../domain/credit/credit-line';
-import { VersionConflict } from '../shared/transaction';
-import { businessFailure } from '../shared/business-failure';
+import type { PrismaClient, Tx } from '../platform/prisma';
+import type { CreditLine } from '../domain/credit/credit-line';
+import { VersionConflict } from './transaction';
 
 export async function findCreditLine(tx: Tx | PrismaClient, customerId: string): Promise<CreditLine | null> {
   const row = await tx.creditLine.findUnique({ where: { customerId } });
   if (!row) return null;
   return { customerId: row.customerId, limitCents: Number(row.limitCents), heldCents: Number(row.heldCents), consumedCents: Number(row.consumedCents), version: row.version };
-}
-
-export async function loadCreditLine(tx: Tx, customerId: string): Promise<CreditLine> {
-  const line = await findCreditLine(tx, customerId);
-  // Permanent, not an outage (e.g. a token outliving its customer): the saga rejects with UNKNOWN_CUSTOMER.
-  if (!line) throw businessFailure('UNKNOWN_CUSTOMER', `credit line of customer ${customerId} not found`);
-  return line;
 }
 
 /** Writes the new state only if nobody changed the line since `expectedVersion` was read. */

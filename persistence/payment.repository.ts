@@ -1,8 +1,8 @@
 // Maps the Payment aggregate (one per order) to `payments` + its ledger `payment_charges`. Cents are
 // BIGINT columns; every amount fits a JS number exactly (ORDER_MAX_TOTAL_CENTS is far below 2^53).
-import type { PrismaClient, Tx } from '../../platform/prisma';
-import * as payments from '../../domain/payment/payment';
-import { VersionConflict } from '../shared/transaction';
+import type { PrismaClient, Tx } from '../platform/prisma';
+import * as payments from '../domain/payment/payment';
+import { VersionConflict } from './transaction';
 
 export async function loadPayment(tx: Tx | PrismaClient, orderId: string): Promise<payments.Payment | null> {
   const row = await tx.payment.findUnique({ where: { orderId } });

@@ -1,8 +1,8 @@
-// One activity = one transaction on one aggregate. Writes are guarded by `version` (optimistic
+// One activity (or one API write) = one transaction on one aggregate. Writes are guarded by `version` (optimistic
 // locking); a lost race, a serialization failure or a duplicate step-key insert rolls the whole
 // transaction back and runs it again on fresh data, so concurrent sagas never lose an update.
-import { POOL_WAIT_MS, type PrismaClient, type Tx } from '../../platform/prisma';
-import type { DomainEvent } from '../../domain/shared/domain-event';
+import { POOL_WAIT_MS, type PrismaClient, type Tx } from '../platform/prisma';
+import type { DomainEvent } from '../domain/shared/domain-event';
 
 export class VersionConflict extends Error {
   constructor(what: string) {

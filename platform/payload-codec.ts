@@ -5,6 +5,8 @@
 // still decode with the older keys of the ring while new payloads use the first (active) key.
 // Search attributes are not payloads: they stay readable (ids, status, amounts — no personal data).
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 
@@ -83,4 +85,35 @@ export class EncryptionCodec implements PayloadCodec {
 /** The data converter every client and worker of the project uses. */
 export function dataConverterFor(keys: readonly PayloadKey[]) {
   return { payloadCodecs: [new EncryptionCodec(keys)] };
+}
+
+let inMemoryRing: PayloadKey[] | undefined;
+
+/**
+ * The key ring of this process: PAYLOAD_KEYS if set; otherwise production refuses to start,
+ * development generates one key once in <DATA_DIR>/payload-keys (0600; every process of `npm start`
+ * reads the same file), and tests use one random key per process (a test run shares PAYLOAD_KEYS
+ * through its global setup when it spawns processes).
+ */
+export function payloadKeys(config: { PAYLOAD_KEYS?: string; NODE_ENV: string; DATA_DIR: string }, onGenerated?: (file: string) => void): PayloadKey[] {
+  if (config.PAYLOAD_KEYS) return parseKeyRing(config.PAYLOAD_KEYS);
+  if (config.NODE_ENV === 'production') {
+    throw new Error('Invalid configuration:\n  PAYLOAD_KEYS: required in production (id:base64 of 32 random bytes, e.g. k1:$(openssl rand -base64 32))');
+  }
+  if (config.NODE_ENV !== 'development') return (inMemoryRing ??= parseKeyRing(newKeyRingEntry('test')));
+  const file = path.resolve(config.DATA_DIR, 'payload-keys');
+  try {
+    return parseKeyRing(readFileSync(file, 'utf8').trim());
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  mkdirSync(path.dirname(file), { recursive: true });
+  try {
+    // 'wx': never replaces a ring another process wrote meanwhile (that one is read below).
+    writeFileSync(file, `${newKeyRingEntry('dev1')}\n`, { mode: 0o600, flag: 'wx' });
+    onGenerated?.(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  return parseKeyRing(readFileSync(file, 'utf8').trim());
 }

@@ -8,7 +8,7 @@ export type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
 /**
  * How long a query waits for a pooled connection before failing. The API answers that failure with
  * 503 + Retry-After (never a 500, never an endless queue); an activity attempt fails and Temporal
- * retries it (see the budget in activities/shared/transaction.ts).
+ * retries it (see the budget in persistence/transaction.ts).
  */
 export const POOL_WAIT_MS = 2_000;
 

@@ -8,7 +8,7 @@ import { temporalBinary } from '../platform/temporal-dev-server';
 import globalSetup from '../test/global-setup';
 import globalTeardown from '../test/global-teardown';
 import { aCustomer, aProduct, eventually, startTestStack, type TestStack } from '../test/harness';
-import { orderInput, startSaga, timelineTypes, type OrderSpec } from '../workflows/saga-test-kit';
+import { orderInput, startSaga, timelineTypes, type OrderSpec } from '../test/saga-test-kit';
 import { cancelUpdate, dispatchUpdate, reviseUpdate, statusQuery } from '../workflows/definitions';
 
 const OUT = path.resolve(__dirname, '..', 'workflows', 'histories');

@@ -7,7 +7,8 @@
 // cancel a running order through the API instead.
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { loadConfig, taskQueues } from '../platform/config';
-import { orderWorkflowId } from '../workflows/definitions';
+import { dataConverterFor, payloadKeys } from '../platform/payload-codec';
+import { orderWorkflowId } from '../domain/orders/order.commands';
 import type { RepairOrderResult } from '../workflows/repair-order.saga';
 
 export async function repairOrder(client: Client, options: { orderId: string; taskQueue: string }): Promise<RepairOrderResult> {
@@ -35,7 +36,8 @@ async function main(): Promise<void> {
   const config = loadConfig(process.env, { secrets: false });
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   try {
-    const result = await repairOrder(new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }), { orderId, taskQueue: taskQueues(config).orders });
+    const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverterFor(payloadKeys(config)) });
+    const result = await repairOrder(client, { orderId, taskQueue: taskQueues(config).orders });
     console.log(result.repaired
       ? `order ${orderId} repaired: ${result.status} (${result.compensationsRun.join(', ')})`
       : `order ${orderId} is already ${result.status}: nothing to repair`);

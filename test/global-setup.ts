@@ -7,6 +7,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { applyMigrations } from '../platform/migrate';
+import { newKeyRingEntry } from '../platform/payload-codec';
 import { ensureDatabase, startEmbeddedPostgres } from '../platform/postgres';
 import { startTemporalDevServer } from '../platform/temporal-dev-server';
 import { WORKFLOWS_PATH } from '../workers/worker-factory';
@@ -35,6 +36,8 @@ export default async function globalSetup(): Promise<void> {
   writeFileSync(bundlePath, bundle.code);
 
   process.env.TEST_DATABASE_URL = postgres.url;
+  // One payload key ring for the run: every client and worker the tests create, in any process, agrees.
+  process.env.PAYLOAD_KEYS ??= newKeyRingEntry('test');
   process.env.TEST_TEMPORAL_ADDRESS = temporal.address;
   process.env.TEST_TEMPORAL_UI_PORT = String(temporal.uiPort);
   process.env.TEST_WORKFLOW_BUNDLE = bundlePath;

@@ -8,6 +8,7 @@ import bcrypt from 'bcryptjs';
 import { loadConfig, taskQueues, type Config } from '../platform/config';
 import { createLogger } from '../platform/logger';
 import { createPrisma, type PrismaClient } from '../platform/prisma';
+import { dataConverterFor, payloadKeys } from '../platform/payload-codec';
 import { createApp } from '../api/app';
 import { issueToken, type Role } from '../api/auth';
 import { bootstrapAdmin } from '../api/routes/auth.routes';
@@ -36,6 +37,8 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     TOKEN_RATE_LIMIT: '1000',
     REGISTER_RATE_LIMIT: '1000',
     ADMIN_EMAIL: `admin-${randomBytes(4).toString('hex')}@example.com`,
+    // One key ring for the whole run (test/global-setup.ts), so processes a test spawns agree.
+    ...(process.env.PAYLOAD_KEYS ? { PAYLOAD_KEYS: process.env.PAYLOAD_KEYS } : {}),
     ...overrides,
   });
 }
@@ -69,7 +72,7 @@ export async function startTestStack(options: { env?: Record<string, string>; co
   const config = testConfig(options.env);
   const prisma = createPrisma(config.DATABASE_URL!, 20);
   const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-  const temporal = new Client({ connection: clientConnection });
+  const temporal = new Client({ connection: clientConnection, dataConverter: dataConverterFor(payloadKeys(config)) });
   const nativeConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const workers = new Map<Context, { worker: Worker; running: Promise<void> }>();
   const workflowBundle = { codePath: process.env.TEST_WORKFLOW_BUNDLE! };
@@ -163,3 +166,6 @@ export async function eventually<T>(probe: () => Promise<T>, accept: (value: T) 
   } while (Date.now() < deadline);
   throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(last)}`);
 }
+
+/** The data converter of a stack: custom workers in tests must encrypt and decrypt like the others. */
+export const dataConverterOf = (stack: TestStack) => dataConverterFor(payloadKeys(stack.config));

@@ -1,9 +1,10 @@
 // Test helpers for driving the order saga directly on the dev server (no API in between).
 import { randomUUID } from 'node:crypto';
 import type { OrderLine } from '../domain/orders/order';
+import { orderWorkflowId, type PlaceOrderInput } from '../domain/orders/order.commands';
 import type { PrismaClient } from '../platform/prisma';
-import { queuesOf, type TestStack } from '../test/harness';
-import { orderWorkflowId, type OrderSagaResult, type PlaceOrderInput } from './definitions';
+import type { OrderSagaResult } from '../workflows/definitions';
+import { queuesOf, type TestStack } from './harness';
 
 export interface OrderSpec {
   customerId: string;

@@ -5,6 +5,7 @@ import { loadConfig } from '../platform/config';
 import { createLogger } from '../platform/logger';
 import { createPrisma } from '../platform/prisma';
 import { describeErrors } from '../platform/errors';
+import { orderIdFromWorkflowId } from '../domain/orders/order.commands';
 import { CONTEXTS, createContextWorker, type Context } from './worker-factory';
 
 export function parseContexts(arg: string | undefined): Context[] {
@@ -25,8 +26,8 @@ export async function runWorkers(contexts: Context[]): Promise<void> {
   // type and cause chain; pino would print an ApplicationFailure as {}.
   const withOrder = (meta?: Record<string, unknown>) => {
     const fields = describeErrors(meta ?? {});
-    const workflowId = typeof fields.workflowId === 'string' ? fields.workflowId : undefined;
-    return workflowId?.startsWith('order-') ? { ...fields, orderId: workflowId.slice('order-'.length) } : fields;
+    const orderId = typeof fields.workflowId === 'string' ? orderIdFromWorkflowId(fields.workflowId) : null;
+    return orderId ? { ...fields, orderId } : fields;
   };
   // Expected at every start, not a problem a reader should chase: a context worker without workflows
   // says so, and the orders worker reports its workflow bundle. Both go to debug.

@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { aCustomer, aProduct, balances, startTestStack, type TestStack } from '../test/harness';
-import { orderInput, startSaga, timelineTypes } from '../workflows/saga-test-kit';
+import { orderInput, startSaga, timelineTypes } from '../test/saga-test-kit';
 import { statusQuery } from '../workflows/definitions';
 import type { Context } from './worker-factory';
 

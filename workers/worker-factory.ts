@@ -13,6 +13,7 @@ import { createSimulatedPaymentProvider } from '../activities/payment/simulated-
 import { createShipmentActivities } from '../activities/shipment/shipment.activities';
 import { createSimulatedCarrier } from '../activities/shipment/simulated-carrier';
 import { classifiedFailures } from './activity-failures.interceptor';
+import { dataConverterFor, payloadKeys } from '../platform/payload-codec';
 
 export const CONTEXTS = ['orders', 'stock', 'credit', 'payment', 'shipment'] as const;
 export type Context = (typeof CONTEXTS)[number];
@@ -50,6 +51,7 @@ export async function createContextWorker(context: Context, deps: WorkerDeps): P
     taskQueue: queues[context],
     activities: activitiesFor(context, deps),
     interceptors: { activity: [classifiedFailures()] },
+    dataConverter: dataConverterFor(payloadKeys(config)),
     ...workflows,
     maxConcurrentActivityTaskExecutions: config.WORKER_ACTIVITY_CONCURRENCY,
     maxConcurrentWorkflowTaskExecutions: config.WORKER_WORKFLOW_CONCURRENCY,

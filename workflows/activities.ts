@@ -33,6 +33,9 @@ const persisting: ActivityOptions = {
   retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: PERSISTENT_RETRY_CAP },
 };
 
+// The same names as platform/config.ts `taskQueues` (`<TASK_QUEUE_PREFIX><context>`), which the
+// workers poll and the API starts the saga on. The bundle cannot import platform/ (lint forbids it),
+// so the prefix is read back from the queue this workflow runs on: change both together.
 function queue(context: 'orders' | 'stock' | 'credit' | 'payment' | 'shipment'): string {
   const prefix = workflowInfo().taskQueue.replace(/orders$/, '');
   return `${prefix}${context}`;

@@ -3,8 +3,8 @@
 // succeeds — after which balances are exactly restored.
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createStockActivities } from '../activities/stock/stock.activities';
-import { aCustomer, aProduct, balances, queuesOf, startTestStack, type TestStack } from '../test/harness';
-import { orderInput, startSaga, timelineTypes } from './saga-test-kit';
+import { aCustomer, aProduct, balances, queuesOf, startTestStack, type TestStack, dataConverterOf } from '../test/harness';
+import { orderInput, startSaga, timelineTypes } from '../test/saga-test-kit';
 import { COMPENSATION_ATTEMPTS_PER_ROUND } from './activities';
 import { CompensationFailingKey } from './definitions';
 
@@ -19,6 +19,7 @@ beforeAll(async () => {
   const real = createStockActivities({ prisma: stack.prisma });
   stockWorker = await Worker.create({
     connection: (connection = await NativeConnection.connect({ address: stack.config.TEMPORAL_ADDRESS })),
+    dataConverter: dataConverterOf(stack),
     taskQueue: queuesOf(stack).stock,
     activities: {
       ...real,

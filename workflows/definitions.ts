@@ -2,30 +2,18 @@
 // Safe to import from the API: it only uses @temporalio/workflow's message definitions.
 import { defineQuery, defineUpdate, defineSignal } from '@temporalio/workflow';
 import { defineSearchAttributeKey } from '@temporalio/common';
-import type { OrderLine, OrderLineInput, OrderStatus } from '../domain/orders/order';
-import type { ShippingAddress } from '../domain/shipment/shipment';
+import type { OrderLineInput, OrderStatus } from '../domain/orders/order';
 
-export const ORDER_TASK_QUEUE = 'orders';
-export const orderWorkflowId = (orderId: string) => `order-${orderId}`;
+// The saga's input, its workflow id and the order commands are contracts below both sides
+// (domain/orders/order.commands.ts); the input type is re-exported for the workflow's clients.
+// Task-queue names: platform/config.ts `taskQueues`.
+export type { PlaceOrderInput } from '../domain/orders/order.commands';
 
 export const CustomerIdKey = defineSearchAttributeKey('CustomerId', 'KEYWORD');
 export const OrderStatusKey = defineSearchAttributeKey('OrderStatus', 'KEYWORD');
 export const OrderTotalCentsKey = defineSearchAttributeKey('OrderTotalCents', 'INT');
 /** True while a compensation of the saga keeps failing: `CompensationFailing = true` finds them. */
 export const CompensationFailingKey = defineSearchAttributeKey('CompensationFailing', 'BOOL');
-
-export interface PlaceOrderInput {
-  orderId: string;
-  customerId: string;
-  items: OrderLine[];
-  totalCents: number;
-  shippingAddress: ShippingAddress;
-  paymentToken: string;
-  placedAt: string;
-  dispatchDelayMs: number;
-  /** MAX_REVISIONS when the order was placed (absent in histories recorded before it existed: 5). */
-  maxRevisions?: number;
-}
 
 export type SagaStep = 'stock' | 'credit' | 'payment' | 'shipment';
 

@@ -5,8 +5,8 @@ import { createStockActivities } from '../activities/stock/stock.activities';
 import { createOrderActivities } from '../activities/orders/order.activities';
 import { createPaymentActivities } from '../activities/payment/payment.activities';
 import { createSimulatedPaymentProvider } from '../activities/payment/simulated-payment-provider';
-import { aCustomer, aProduct, balances, eventually, queuesOf, startTestStack, type TestStack } from '../test/harness';
-import { orderInput, startSaga, timelineTypes } from './saga-test-kit';
+import { aCustomer, aProduct, balances, eventually, queuesOf, startTestStack, type TestStack, dataConverterOf } from '../test/harness';
+import { orderInput, startSaga, timelineTypes } from '../test/saga-test-kit';
 import { reviseUpdate, statusQuery } from './definitions';
 import { providerLedger } from '../test/provider-ledger';
 
@@ -30,7 +30,7 @@ beforeAll(async () => {
   const lostAfterCommit = () => new Error('worker crashed after the effect committed');
   const created = await Promise.all([
     Worker.create({
-      connection, taskQueue: queues.stock,
+      connection, dataConverter: dataConverterOf(stack), taskQueue: queues.stock,
       activities: {
         ...stock,
         async releaseStock(request: { orderId: string }) {
@@ -44,7 +44,7 @@ beforeAll(async () => {
       },
     }),
     Worker.create({
-      connection, taskQueue: queues.orders, workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! },
+      connection, dataConverter: dataConverterOf(stack), taskQueue: queues.orders, workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! },
       activities: {
         ...orders,
         async recordCompensationFailed(request: Parameters<typeof orders.recordCompensationFailed>[0]) {
@@ -56,7 +56,7 @@ beforeAll(async () => {
       },
     }),
     Worker.create({
-      connection, taskQueue: queues.payment,
+      connection, dataConverter: dataConverterOf(stack), taskQueue: queues.payment,
       activities: {
         ...payment,
         async adjustPayment(request: Parameters<typeof payment.adjustPayment>[0]) {

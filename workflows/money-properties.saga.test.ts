@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { aCustomer, aProduct, balances, startTestStack, type TestStack } from '../test/harness';
-import { orderInput, startSaga, timelineTypes } from './saga-test-kit';
+import { orderInput, startSaga, timelineTypes } from '../test/saga-test-kit';
 import { cancelUpdate, dispatchUpdate, reviseUpdate, statusQuery, type OrderSagaResult, type ReviseRequest } from './definitions';
 import { providerLedger } from '../test/provider-ledger';
 

@@ -2,8 +2,9 @@
 // server and real Postgres: each test is a scenario that once ended with money or stock wrong or an
 // order locked for good.
 import { aCustomer, aProduct, balances, eventually, startTestStack, type TestStack } from '../test/harness';
-import { orderInput, startSaga, timelineTypes } from './saga-test-kit';
+import { orderInput, startSaga, timelineTypes } from '../test/saga-test-kit';
 import { cancelUpdate, reviseUpdate, statusQuery, type ReviseRequest } from './definitions';
+import { orderWorkflowId } from '../domain/orders/order.commands';
 import { providerLedger } from '../test/provider-ledger';
 
 let stack: TestStack;
@@ -22,7 +23,7 @@ const order = async (orderId: string) => {
   const row = await stack.prisma.order.findUniqueOrThrow({ where: { id: orderId } });
   return { ...row, totalCents: Number(row.totalCents) };
 };
-const sagaStatus = (orderId: string) => stack.temporal.workflow.getHandle(`order-${orderId}`).query(statusQuery);
+const sagaStatus = (orderId: string) => stack.temporal.workflow.getHandle(orderWorkflowId(orderId)).query(statusQuery);
 
 async function paidOrder(options: { customerId: string; productId: string; quantity: number; unitPriceCents?: number; token?: string }) {
   const input = orderInput({ customerId: options.customerId, lines: [{ productId: options.productId, quantity: options.quantity, unitPriceCents: options.unitPriceCents }], dispatchDelayMs: HOUR, token: options.token });
@@ -66,7 +67,7 @@ describe('defect 1: a declined revision never has to re-acquire what it gave up'
     expect(await balances(stack.prisma, { productId: a })).toMatchObject({ onHand: 2, reserved: 2 });
     expect(await balances(stack.prisma, { productId: b })).toMatchObject({ onHand: 10, reserved: 0 });
     // A was never free, so the rival order was refused for stock.
-    await expect(stack.temporal.workflow.getHandle(`order-${rivalOrderId!}`).result()).resolves.toMatchObject({ status: 'REJECTED', reason: 'OUT_OF_STOCK' });
+    await expect(stack.temporal.workflow.getHandle(orderWorkflowId(rivalOrderId!)).result()).resolves.toMatchObject({ status: 'REJECTED', reason: 'OUT_OF_STOCK' });
 
     await handle.executeUpdate(cancelUpdate);
     await expect(handle.result()).resolves.toMatchObject({ status: 'CANCELLED' });

@@ -1,6 +1,6 @@
 // The create-order saga on the real dev server and real Postgres, one test per path of API.md.
 import { aCustomer, aProduct, balances, startTestStack, type TestStack } from '../test/harness';
-import { orderInput, runSaga, startSaga, timelineTypes } from './saga-test-kit';
+import { orderInput, runSaga, startSaga, timelineTypes } from '../test/saga-test-kit';
 import { cancelUpdate, dispatchUpdate, statusQuery } from './definitions';
 
 let stack: TestStack;

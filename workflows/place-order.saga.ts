@@ -8,7 +8,7 @@ import {
 } from '@temporalio/workflow';
 import type { OrderStatus, RejectionReason } from '../domain/orders/order';
 import { canCancel } from '../domain/orders/order';
-import type { OrderCommand } from '../activities/orders/order.activities';
+import type { OrderCommand } from '../domain/orders/order.commands';
 import { sagaActivities, summarized } from './activities';
 import { CompensationStack, type Compensation } from './compensations';
 import { reviseOrderSaga } from './revise-order.saga';

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { WorkflowFailedError } from '@temporalio/client';
 import { temporal as proto } from '@temporalio/proto';
 import { aCustomer, aProduct, balances, eventually, queuesOf, startTestStack, type TestStack } from '../test/harness';
-import { orderInput, startSaga, timelineTypes } from './saga-test-kit';
+import { orderInput, startSaga, timelineTypes } from '../test/saga-test-kit';
 import { statusQuery } from './definitions';
 import { repairOrder } from '../scripts/repair-order';
 import { providerLedger } from '../test/provider-ledger';

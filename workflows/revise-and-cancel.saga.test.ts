@@ -1,8 +1,9 @@
 // Cancel and revise as sagas with semantic locks (CANCEL_PENDING, REVISION_PENDING), on the real
 // dev server: every outcome leaves stock, credit and payment balances exact.
 import { aCustomer, aProduct, balances, eventually, startTestStack, type TestStack } from '../test/harness';
-import { orderInput, startSaga, timelineTypes } from './saga-test-kit';
+import { orderInput, startSaga, timelineTypes } from '../test/saga-test-kit';
 import { cancelUpdate, dispatchUpdate, reviseUpdate, statusQuery, type PlaceOrderInput, type ReviseRequest } from './definitions';
+import { orderWorkflowId } from '../domain/orders/order.commands';
 import type { Context } from '../workers/worker-factory';
 
 let stack: TestStack;
@@ -37,7 +38,7 @@ const payment = async (orderId: string) => {
 /** The projection shows the outcome and the workflow has taken it in (it is no longer locked). */
 async function settled(orderId: string, type: string) {
   await eventually(() => timelineTypes(stack.prisma, orderId), (t) => t.includes(type));
-  await eventually(() => stack.temporal.workflow.getHandle(`order-${orderId}`).query(statusQuery), (s) => s.status !== 'REVISION_PENDING');
+  await eventually(() => stack.temporal.workflow.getHandle(orderWorkflowId(orderId)).query(statusQuery), (s) => s.status !== 'REVISION_PENDING');
 }
 
 describe('revise', () => {

@@ -8,7 +8,7 @@
 import {
   keepSoldPrices, priceLines, revisionDelta, type OrderLine, type OrderStatus, type RevisionRejectionReason,
 } from '../domain/orders/order';
-import type { OrderCommand } from '../activities/orders/order.activities';
+import type { OrderCommand } from '../domain/orders/order.commands';
 import type { sagaActivities } from './activities';
 import { CompensationStack, type OnPersistentFailure } from './compensations';
 import { summarized } from './activities';

@@ -1,7 +1,7 @@
 // Many sagas competing for the same stock and the same credit line: optimistic locking must let
 // exactly as many succeed as the balance allows, and never let a balance go negative.
 import { aCustomer, aProduct, balances, startTestStack, type TestStack } from '../test/harness';
-import { runSaga } from './saga-test-kit';
+import { runSaga } from '../test/saga-test-kit';
 
 let stack: TestStack;
 beforeAll(async () => { stack = await startTestStack(); });

@@ -5,8 +5,8 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createCreditActivities } from '../activities/credit/credit.activities';
 import { classifiedFailures } from '../workers/activity-failures.interceptor';
-import { aCustomer, aProduct, balances, eventually, queuesOf, startTestStack, type TestStack } from '../test/harness';
-import { orderInput, startSaga, timelineTypes } from './saga-test-kit';
+import { aCustomer, aProduct, balances, eventually, queuesOf, startTestStack, type TestStack, dataConverterOf } from '../test/harness';
+import { orderInput, startSaga, timelineTypes } from '../test/saga-test-kit';
 import { cancelUpdate } from './definitions';
 
 let stack: TestStack;
@@ -20,7 +20,7 @@ beforeAll(async () => {
   connection = await NativeConnection.connect({ address: stack.config.TEMPORAL_ADDRESS });
   const credit = createCreditActivities({ prisma: stack.prisma });
   const worker = await Worker.create({
-    connection, taskQueue: queuesOf(stack).credit,
+    connection, dataConverter: dataConverterOf(stack), taskQueue: queuesOf(stack).credit,
     // Gives up on unexpected errors after 3 attempts (10 in production) to keep the test short.
     interceptors: { activity: [classifiedFailures(3)] },
     activities: {

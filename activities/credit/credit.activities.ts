@@ -1,11 +1,18 @@
 // Credit context (task queue `credit`): holds on customers' credit lines per order.
 // The reservation row (one per order) moves RESERVED → RELEASED | CONSUMED exactly once.
-import type { PrismaClient } from '../../platform/prisma';
+import type { PrismaClient, Tx } from '../../platform/prisma';
 import * as credit from '../../domain/credit/credit-line';
 import type { DomainEvent } from '../../domain/shared/domain-event';
-import { appendEvents, inTransaction, stepAlreadyDone } from '../shared/transaction';
-import { loadCreditLine, saveCreditLine } from './credit-line.repository';
-import { declining } from '../shared/business-failure';
+import { appendEvents, inTransaction, stepAlreadyDone } from '../../persistence/transaction';
+import { findCreditLine, saveCreditLine } from '../../persistence/credit-line.repository';
+import { businessFailure, declining } from '../shared/business-failure';
+
+async function loadCreditLine(tx: Tx, customerId: string): Promise<credit.CreditLine> {
+  const line = await findCreditLine(tx, customerId);
+  // Permanent, not an outage (e.g. a token outliving its customer): the saga rejects with UNKNOWN_CUSTOMER.
+  if (!line) throw businessFailure('UNKNOWN_CUSTOMER', `credit line of customer ${customerId} not found`);
+  return line;
+}
 
 export function createCreditActivities(deps: { prisma: PrismaClient }) {
   const { prisma } = deps;

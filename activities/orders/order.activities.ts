@@ -3,41 +3,12 @@
 // finds another owner and is refused (SAGA_RESET_REFUSED) before it changes anything: a reset
 // rewinds the history but not the database, so replayed step keys would be skipped or misapplied.
 import { Context } from '@temporalio/activity';
-import type { PrismaClient, Tx } from '../../platform/prisma';
-import * as orders from '../../domain/orders/order';
-import type { PlaceOrderInput } from '../../workflows/definitions';
-import { appendEvents, inTransaction, stepAlreadyDone } from '../shared/transaction';
-import { loadOwnedOrder, saveOrder } from './order.repository';
+import type { PrismaClient } from '../../platform/prisma';
+import type * as orders from '../../domain/orders/order';
+import { applyOrderCommand, type OrderCommand, type PlaceOrderInput } from '../../domain/orders/order.commands';
+import { appendEvents, inTransaction, stepAlreadyDone } from '../../persistence/transaction';
+import { insertPlacedOrder, loadOwnedOrder, saveOrder } from '../../persistence/order.repository';
 import { businessFailure, finalOnDomainError } from '../shared/business-failure';
-
-export type OrderCommand =
-  | { type: 'approve' }
-  | { type: 'reject'; reason: orders.RejectionReason }
-  | { type: 'markPaid' }
-  | { type: 'requestDispatch' }
-  | { type: 'markShipped' }
-  | { type: 'requestCancel' }
-  | { type: 'cancel'; reason: orders.CancellationReason }
-  | { type: 'requestRevision'; lines: orders.OrderLineInput[]; orderMinimumCents: number }
-  | { type: 'reviseOrder'; lines: orders.OrderLineInput[] }
-  | { type: 'rejectRevision'; reason: orders.RevisionRejectionReason }
-  | { type: 'overtakeRevision'; reason: orders.RevisionOvertakenReason };
-
-function apply(order: orders.Order, command: OrderCommand): orders.OrderChange {
-  switch (command.type) {
-    case 'approve': return orders.approve(order);
-    case 'reject': return orders.reject(order, command.reason);
-    case 'markPaid': return orders.markPaid(order);
-    case 'requestDispatch': return orders.requestDispatch(order);
-    case 'markShipped': return orders.markShipped(order);
-    case 'requestCancel': return orders.requestCancel(order);
-    case 'cancel': return orders.cancel(order, command.reason);
-    case 'requestRevision': return orders.requestRevision(order, command.lines, command.orderMinimumCents);
-    case 'reviseOrder': return orders.reviseOrder(order, command.lines);
-    case 'rejectRevision': return orders.rejectRevision(order, command.reason);
-    case 'overtakeRevision': return orders.revisionOvertaken(order, command.reason);
-  }
-}
 
 export const SAGA_RESET_REFUSED = 'SAGA_RESET_REFUSED';
 
@@ -83,7 +54,7 @@ export function createOrderActivities(deps: { prisma: PrismaClient }) {
         const { order: current, sagaRunId } = await loadOwnedOrder(tx, request.orderId);
         refuseUnlessOwner(request.orderId, sagaRunId, run);
         if (await stepAlreadyDone(tx, stepKey)) return current.status;
-        const { order, events } = apply(current, request.command);
+        const { order, events } = applyOrderCommand(current, request.command);
         const now = new Date();
         await saveOrder(tx, order, current.version, now);
         await appendEvents(tx, source(order.id, stepKey), events, now);
@@ -116,37 +87,6 @@ export function createOrderActivities(deps: { prisma: PrismaClient }) {
       });
     },
   };
-}
-
-/** Shared by the API (so GET works right after 202) and the saga's first step (so a crash in between loses nothing). */
-export async function insertPlacedOrder(tx: Tx, input: PlaceOrderInput, sagaRunId: string | null = null): Promise<boolean> {
-  const stepKey = `${input.orderId}:placed`;
-  const { order, events } = orders.placeOrder({ id: input.orderId, customerId: input.customerId, lines: input.items });
-  const at = new Date(input.placedAt);
-  // The API and the saga's first step may insert at the same moment: whoever comes second waits on
-  // the primary key, then skips (INSERT … ON CONFLICT DO NOTHING) instead of failing.
-  const { count } = await tx.order.createMany({
-    data: [{
-      id: order.id,
-      customerId: order.customerId,
-      status: order.status,
-      items: order.items as unknown as object,
-      totalCents: order.totalCents,
-      shippingAddress: input.shippingAddress as unknown as object,
-      sagaRunId,
-      version: 0,
-      createdAt: at,
-      updatedAt: at,
-    }],
-    skipDuplicates: true,
-  });
-  if (count === 0) {
-    // The API's row won the race: claim it for the run now.
-    if (sagaRunId) await tx.$executeRaw`UPDATE orders SET saga_run_id = COALESCE(saga_run_id, ${sagaRunId}) WHERE id = ${input.orderId}::uuid`;
-    return false;
-  }
-  await appendEvents(tx, { orderId: order.id, context: 'orders', aggregateId: order.id, stepKey }, events, at);
-  return true;
 }
 
 export type OrderActivities = ReturnType<typeof createOrderActivities>;

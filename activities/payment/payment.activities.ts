@@ -5,9 +5,9 @@
 import { randomUUID } from 'node:crypto';
 import type { PrismaClient } from '../../platform/prisma';
 import * as payments from '../../domain/payment/payment';
-import { appendEvents, inTransaction, stepAlreadyDone } from '../shared/transaction';
+import { appendEvents, inTransaction, stepAlreadyDone } from '../../persistence/transaction';
 import { businessFailure } from '../shared/business-failure';
-import { loadPayment, savePayment } from './payment.repository';
+import { loadPayment, savePayment } from '../../persistence/payment.repository';
 
 export function createPaymentActivities(deps: { prisma: PrismaClient; provider: payments.PaymentProvider }) {
   const { prisma, provider } = deps;

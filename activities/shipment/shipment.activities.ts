@@ -2,7 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import type { PrismaClient } from '../../platform/prisma';
 import * as shipments from '../../domain/shipment/shipment';
-import { appendEvents, inTransaction } from '../shared/transaction';
+import { appendEvents, inTransaction } from '../../persistence/transaction';
+import { findShipment, insertShipment } from '../../persistence/shipment.repository';
 import { businessFailure } from '../shared/business-failure';
 
 export function createShipmentActivities(deps: { prisma: PrismaClient; carrier: shipments.Carrier }) {
@@ -13,7 +14,7 @@ export function createShipmentActivities(deps: { prisma: PrismaClient; carrier: 
     /** Books the shipment; a carrier refusal is a business decline (SHIPMENT_FAILED). */
     async bookShipment(request: { orderId: string; address: shipments.ShippingAddress }): Promise<{ trackingNumber: string }> {
       const { orderId, address } = request;
-      const recorded = await prisma.shipment.findUnique({ where: { orderId } });
+      const recorded = await findShipment(prisma, orderId);
       if (recorded) {
         if (recorded.status === 'REFUSED') throw refused('the carrier refused the shipment');
         return { trackingNumber: recorded.trackingNumber! };
@@ -24,10 +25,9 @@ export function createShipmentActivities(deps: { prisma: PrismaClient; carrier: 
         ? shipments.bookShipment({ id, orderId, trackingNumber: result.trackingNumber })
         : shipments.shipmentRefused({ id, orderId, reason: result.reason });
       await inTransaction(prisma, async (tx) => {
-        if (await tx.shipment.findUnique({ where: { orderId } })) return;
-        const s = change.shipment;
-        await tx.shipment.create({ data: { id: s.id, orderId, status: s.status, trackingNumber: s.trackingNumber, country: address.country } });
-        await appendEvents(tx, { orderId, context: 'shipment', aggregateId: s.id }, change.events);
+        if (await findShipment(tx, orderId)) return;
+        await insertShipment(tx, change.shipment, address.country);
+        await appendEvents(tx, { orderId, context: 'shipment', aggregateId: change.shipment.id }, change.events);
       });
       if (result.outcome === 'refused') throw refused(result.reason);
       return { trackingNumber: result.trackingNumber };

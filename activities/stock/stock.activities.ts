@@ -4,24 +4,17 @@
 import type { PrismaClient, Tx } from '../../platform/prisma';
 import * as stock from '../../domain/stock/product';
 import type { DomainEvent } from '../../domain/shared/domain-event';
-import { appendEvents, inTransaction, stepAlreadyDone, VersionConflict } from '../shared/transaction';
+import { appendEvents, inTransaction, stepAlreadyDone } from '../../persistence/transaction';
+import { findProduct, saveProduct } from '../../persistence/product.repository';
 import { businessFailure, declining } from '../shared/business-failure';
 
 export interface StockLine { productId: string; quantity: number }
 
 async function loadProduct(tx: Tx, productId: string): Promise<stock.Product> {
-  const row = await tx.product.findUnique({ where: { id: productId } });
+  const product = await findProduct(tx, productId);
   // Permanent, not an outage: the saga rejects (or the revision is rejected) with UNKNOWN_PRODUCT.
-  if (!row) throw businessFailure('UNKNOWN_PRODUCT', `product ${productId} not found`);
-  return { id: row.id, sku: row.sku, name: row.name, priceCents: Number(row.priceCents), onHand: row.onHand, reserved: row.reserved, version: row.version };
-}
-
-async function saveProduct(tx: Tx, product: stock.Product, expectedVersion: number): Promise<void> {
-  const { count } = await tx.product.updateMany({
-    where: { id: product.id, version: expectedVersion },
-    data: { onHand: product.onHand, reserved: product.reserved, version: expectedVersion + 1 },
-  });
-  if (count !== 1) throw new VersionConflict(`product ${product.id}`);
+  if (!product) throw businessFailure('UNKNOWN_PRODUCT', `product ${productId} not found`);
+  return product;
 }
 
 type Move = 'RELEASED' | 'SHIPPED';

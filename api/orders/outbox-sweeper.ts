@@ -4,7 +4,7 @@
 //  - forget Idempotency-Keys older than IDEMPOTENCY_TTL.
 // No DB connection is held while Temporal is called.
 import type { Logger } from '../../platform/logger';
-import type { PlaceOrderInput } from '../../workflows/definitions';
+import type { PlaceOrderInput } from '../../domain/orders/order.commands';
 import { startSaga, type PlaceOrderDeps } from './place-order.service';
 
 const BATCH = 50;

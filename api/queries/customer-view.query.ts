@@ -1,7 +1,7 @@
 // A customer as /customers/me and /customers/:id show it: identity plus credit line.
 import type { PrismaClient } from '../../platform/prisma';
 import { availableCredit } from '../../domain/credit/credit-line';
-import { findCreditLine } from '../../activities/credit/credit-line.repository';
+import { findCreditLine } from '../../persistence/credit-line.repository';
 
 export interface CustomerView { customerId: string; email: string; name: string; creditLimitCents: number; creditAvailableCents: number }
 

@@ -4,7 +4,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { PrismaClient } from '../../platform/prisma';
 import { parseDurationMs, type Config } from '../../platform/config';
-import { orderWorkflowId } from '../../workflows/definitions';
+import { orderWorkflowId } from '../../domain/orders/order.commands';
 import { authenticate } from '../auth';
 import { parse } from '../validation';
 

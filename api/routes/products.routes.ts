@@ -3,13 +3,14 @@ import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import type { PrismaClient } from '../../platform/prisma';
 import type { Config } from '../../platform/config';
-import { adjust, type Product } from '../../domain/stock/product';
+import { adjust } from '../../domain/stock/product';
 import { authenticate } from '../auth';
 import { HttpError, notFound } from '../problem';
 import { parse } from '../validation';
 import { createProductBody, pageQuery, stockAdjustmentBody } from '../schemas';
 import { afterCursor, decodeCursor, encodeCursor, UUID } from '../pagination';
-import { appendEvents, inTransaction, VersionConflict } from '../../activities/shared/transaction';
+import { appendEvents, inTransaction } from '../../persistence/transaction';
+import { findProduct, saveProduct } from '../../persistence/product.repository';
 
 type ProductRow = { id: string; sku: string; name: string; priceCents: bigint | number; onHand: number; reserved: number };
 
@@ -21,7 +22,7 @@ export function productsRouter(deps: { prisma: PrismaClient; config: Config }): 
   const { prisma, config } = deps;
   const router = Router();
   const admin = authenticate(config, 'admin');
-  const findProduct = async (id: string) => {
+  const productRowOr404 = async (id: string) => {
     const row = UUID.test(id) ? await prisma.product.findUnique({ where: { id } }) : null;
     if (!row) throw notFound('PRODUCT_NOT_FOUND', 'product');
     return row;
@@ -40,7 +41,7 @@ export function productsRouter(deps: { prisma: PrismaClient; config: Config }): 
   });
 
   router.get('/:id', async (req, res) => {
-    res.json(productView(await findProduct(String(req.params.id))));
+    res.json(productView(await productRowOr404(String(req.params.id))));
   });
 
   router.post('/', admin, async (req, res) => {
@@ -57,15 +58,14 @@ export function productsRouter(deps: { prisma: PrismaClient; config: Config }): 
 
   router.post('/:id/stock', admin, async (req, res) => {
     const { delta } = parse(stockAdjustmentBody, req.body);
-    const { id } = await findProduct(String(req.params.id));
+    const { id } = await productRowOr404(String(req.params.id));
     const updated = await inTransaction(prisma, async (tx) => {
-      const row = await tx.product.findUniqueOrThrow({ where: { id } });
-      const current: Product = { ...row, priceCents: Number(row.priceCents) };
+      const current = await findProduct(tx, id);
+      if (!current) throw notFound('PRODUCT_NOT_FOUND', 'product');
       const { product, events } = adjust(current, delta);
-      const { count } = await tx.product.updateMany({ where: { id, version: row.version }, data: { onHand: product.onHand, version: row.version + 1 } });
-      if (count !== 1) throw new VersionConflict(`product ${id}`);
+      await saveProduct(tx, product, current.version);
       await appendEvents(tx, { orderId: null, context: 'stock', aggregateId: id }, events);
-      return { ...row, onHand: product.onHand };
+      return product;
     });
     res.json(productView(updated));
   });

@@ -1,6 +1,6 @@
-import { codeOf } from '../shared/shared.builders';
+import { codeOf } from '../../test/builders/shared.builders';
 import { availableCredit, changeLimit, consumeCredit, openCreditLine, releaseCredit, reserveCredit } from './credit-line';
-import { aCreditLine } from './credit-line.builders';
+import { aCreditLine } from '../../test/builders/credit-line.builders';
 
 // aCreditLine(): limit 10000, held 3000, consumed 2000, available 5000.
 const badAmounts = [-1, 0.5, Number.NaN, Number.POSITIVE_INFINITY, '100' as unknown as number];

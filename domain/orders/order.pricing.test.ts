@@ -1,6 +1,6 @@
 import { MAX_LINE_QUANTITY, MAX_ORDER_LINES, placeOrder, priceLines, revisionDelta } from './order';
 import type { OrderLineInput } from './order';
-import { aLineInput, someLineInputs } from './order.builders';
+import { aLineInput, someLineInputs } from '../../test/builders/order.builders';
 
 const codeOfPricing = (lines: readonly OrderLineInput[]): string | undefined => {
   try {

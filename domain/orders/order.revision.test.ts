@@ -1,5 +1,5 @@
 import { rejectRevision, requestCancel, requestRevision, reviseOrder } from './order';
-import { anOrder, aLineInput, someLineInputs } from './order.builders';
+import { anOrder, aLineInput, someLineInputs } from '../../test/builders/order.builders';
 
 const newLines = [aLineInput({ productId: 'product-9', quantity: 3, unitPriceCents: 500 })];
 

@@ -1,6 +1,6 @@
 import { canCancel, canRevise, FINAL_STATUSES, isFinal, ORDER_STATUSES, requestCancel, requestRevision } from './order';
-import { anOrder, someLineInputs } from './order.builders';
-import { codeOf } from '../shared/shared.builders';
+import { anOrder, someLineInputs } from '../../test/builders/order.builders';
+import { codeOf } from '../../test/builders/shared.builders';
 
 describe('Order status predicates', () => {
   it.each(ORDER_STATUSES.map((status) => ({ status, final: ['SHIPPED', 'REJECTED', 'CANCELLED'].includes(status) })))(

@@ -15,7 +15,7 @@ import {
 } from './order';
 import type { Order, OrderChange, OrderStatus } from './order';
 import type { OrderEventType } from './order.events';
-import { anOrder, someLineInputs } from './order.builders';
+import { anOrder, someLineInputs } from '../../test/builders/order.builders';
 
 const revisedLines = someLineInputs(3);
 

@@ -1,8 +1,8 @@
-import { codeOf } from '../shared/shared.builders';
+import { codeOf } from '../../test/builders/shared.builders';
 import {
   chargedCents, findCharge, newPayment, paymentStatus, planFullRefund, planRefund, recordCharge, recordRefunds, refundableCents, refundedCents,
 } from './payment';
-import { aCharge, aPayment } from './payment.builders';
+import { aCharge, aPayment } from '../../test/builders/payment.builders';
 
 const badAmounts = [-1, 0, 0.5, Number.NaN, '100' as unknown as number];
 /** First charge 1000, a revision's extra 5000. */

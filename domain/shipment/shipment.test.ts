@@ -1,4 +1,4 @@
-import { codeOf } from '../shared/shared.builders';
+import { codeOf } from '../../test/builders/shared.builders';
 import { bookShipment, shipmentRefused } from './shipment';
 
 describe('bookShipment', () => {

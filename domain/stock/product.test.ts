@@ -1,6 +1,6 @@
-import { codeOf } from '../shared/shared.builders';
+import { codeOf } from '../../test/builders/shared.builders';
 import { adjust, available, commit, createProduct, release, reserve } from './product';
-import { aProduct } from './product.builders';
+import { aProduct } from '../../test/builders/product.builders';
 
 // aProduct(): 10 on hand, 3 reserved, 7 available.
 const badQuantities = [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, '2' as unknown as number];

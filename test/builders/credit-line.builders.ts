@@ -1,5 +1,5 @@
-import { deepFreeze } from '../shared/shared.builders';
-import type { CreditLine } from './credit-line';
+import { deepFreeze } from './shared.builders';
+import type { CreditLine } from '../../domain/credit/credit-line';
 
 /** A deeply frozen credit line: limit 10000, 3000 held, 2000 consumed (5000 available). */
 export function aCreditLine(overrides: Partial<CreditLine> = {}): CreditLine {

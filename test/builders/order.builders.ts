@@ -1,6 +1,6 @@
-import { deepFreeze } from '../shared/shared.builders';
-import { priceLines } from './order';
-import type { Order, OrderLineInput, OrderStatus } from './order';
+import { deepFreeze } from './shared.builders';
+import { priceLines } from '../../domain/orders/order';
+import type { Order, OrderLineInput, OrderStatus } from '../../domain/orders/order';
 
 export function aLineInput(overrides: Partial<OrderLineInput> = {}): OrderLineInput {
   return { productId: 'product-1', sku: 'SKU-1', name: 'Widget', quantity: 2, unitPriceCents: 1250, ...overrides };

@@ -1,5 +1,5 @@
-import { deepFreeze } from '../shared/shared.builders';
-import type { Charge, Payment } from './payment';
+import { deepFreeze } from './shared.builders';
+import type { Charge, Payment } from '../../domain/payment/payment';
 
 /** A successful charge of 5000 cents made by the order's first step, nothing refunded yet. */
 export function aCharge(overrides: Partial<Charge> = {}): Charge {

@@ -1,5 +1,5 @@
-import { deepFreeze } from '../shared/shared.builders';
-import type { Product } from './product';
+import { deepFreeze } from './shared.builders';
+import type { Product } from '../../domain/stock/product';
 
 /** A deeply frozen product with 10 on hand and 3 reserved (7 available). */
 export function aProduct(overrides: Partial<Product> = {}): Product {

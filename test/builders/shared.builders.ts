@@ -1,4 +1,4 @@
-import { DomainError } from './domain-error';
+import { DomainError } from '../../domain/shared/domain-error';
 
 /**
  * Test support: freezes a value and everything inside it, so a domain function that mutates its

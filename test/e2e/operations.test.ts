@@ -5,8 +5,9 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { temporalBinary } from '../../platform/temporal-dev-server';
+import { orderIdFromWorkflowId, orderWorkflowId } from '../../domain/orders/order.commands';
 import { aCustomer, aProduct, eventually, startTestStack, tokenFor, type TestStack } from '../harness';
-import { runSaga, orderInput, startSaga } from '../../workflows/saga-test-kit';
+import { runSaga, orderInput, startSaga } from '../saga-test-kit';
 
 const ARTIFACTS = path.resolve(__dirname, '..', '..', 'test-artifacts');
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p) => existsSync(p));
@@ -29,9 +30,9 @@ describe('Temporal visibility', () => {
     expect(rejected.result.reason).toBe('OUT_OF_STOCK');
 
     const all = await eventually(async () => listWorkflows(`CustomerId="${customerId}"`), (rows) => rows.length === 2);
-    expect(all.map((r) => r.execution.workflowId).sort()).toEqual([`order-${shipped.input.orderId}`, `order-${rejected.input.orderId}`].sort());
+    expect(all.map((r) => r.execution.workflowId).sort()).toEqual([orderWorkflowId(shipped.input.orderId), orderWorkflowId(rejected.input.orderId)].sort());
     const rejectedOnly = await eventually(async () => listWorkflows(`CustomerId="${customerId}" AND OrderStatus="REJECTED"`), (rows) => rows.length === 1);
-    expect(rejectedOnly[0]!.execution.workflowId).toBe(`order-${rejected.input.orderId}`);
+    expect(rejectedOnly[0]!.execution.workflowId).toBe(orderWorkflowId(rejected.input.orderId));
   });
 
   it('when the Web UI is filtered by OrderStatus="REJECTED", then the rejected saga is listed (screenshot in test-artifacts/)', async () => {
@@ -39,18 +40,18 @@ describe('Temporal visibility', () => {
     const { productId } = await aProduct(stack.prisma, { stock: 0 });
     const { customerId } = await aCustomer(stack.prisma);
     const { input } = await runSaga(stack, { customerId, lines: [{ productId, quantity: 1 }] });
-    await eventually(async () => listWorkflows(`WorkflowId="order-${input.orderId}" AND OrderStatus="REJECTED"`), (rows) => rows.length === 1);
+    await eventually(async () => listWorkflows(`WorkflowId="${orderWorkflowId(input.orderId)}" AND OrderStatus="REJECTED"`), (rows) => rows.length === 1);
 
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
     try {
       const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
       const query = encodeURIComponent('OrderStatus="REJECTED"');
       await page.goto(`http://127.0.0.1:${process.env.TEST_TEMPORAL_UI_PORT}/namespaces/default/workflows?query=${query}`);
-      await page.getByText(`order-${input.orderId}`).first().waitFor({ timeout: 30_000 });
+      await page.getByText(orderWorkflowId(input.orderId)).first().waitFor({ timeout: 30_000 });
       mkdirSync(ARTIFACTS, { recursive: true });
       await page.screenshot({ path: path.join(ARTIFACTS, 'web-ui-rejected-orders.png'), fullPage: true });
       // Every row the filter shows is a rejected saga.
-      const shownIds = (await page.locator('a').allTextContents()).map((t) => t.trim()).filter((t) => /^order-[0-9a-f-]{36}$/.test(t));
+      const shownIds = (await page.locator('a').allTextContents()).map((t) => t.trim()).filter((t) => /^[0-9a-f-]{36}$/.test(orderIdFromWorkflowId(t) ?? ''));
       const rejectedIds = new Set(listWorkflows('OrderStatus="REJECTED"').map((r) => r.execution.workflowId));
       expect(shownIds.length).toBeGreaterThan(0);
       for (const id of shownIds) expect(rejectedIds.has(id)).toBe(true);
@@ -84,7 +85,7 @@ describe('metrics and stuck sagas', () => {
       expect(res.status).toBe(200);
       const body = await res.json() as any;
       const item = body.items.find((i: { orderId: string }) => i.orderId === input.orderId);
-      expect(item).toMatchObject({ status: 'APPROVED', workflowId: `order-${input.orderId}`, webUiUrl: expect.stringContaining(`/workflows/order-${input.orderId}`) });
+      expect(item).toMatchObject({ status: 'APPROVED', workflowId: orderWorkflowId(input.orderId), webUiUrl: expect.stringContaining(`/workflows/${orderWorkflowId(input.orderId)}`) });
       const asCustomer = await fetch(`${stack.baseUrl}/admin/stuck-orders`, { headers: { authorization: `Bearer ${tokenFor(stack.config, customerId)}` } });
       expect(asCustomer.status).toBe(403);
     } finally {

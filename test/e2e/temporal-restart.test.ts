@@ -4,7 +4,7 @@ import path from 'node:path';
 import { aCustomer, aProduct, startTestStack, type TestStack } from '../harness';
 import { freePort } from '../free-port';
 import { startTemporalDevServer, type DevServer } from '../../platform/temporal-dev-server';
-import { orderInput, startSaga, timelineTypes } from '../../workflows/saga-test-kit';
+import { orderInput, startSaga, timelineTypes } from '../saga-test-kit';
 
 let server: DevServer;
 let stack: TestStack;
