@@ -12,6 +12,7 @@ import { startTemporalDevServer, type DevServer } from '../platform/temporal-dev
 import { freePort } from '../test/free-port';
 import { CHAOS_DIR, LOG_DIR, sleep } from './config';
 import { ManagedProcess, waitForHttp, type UnexpectedExit } from './processes';
+import type { ApiLimits } from './abuse';
 
 export const WORKER_CONTEXTS = ['orders', 'stock', 'credit', 'payment', 'shipment'] as const;
 export type WorkerContext = (typeof WORKER_CONTEXTS)[number];
@@ -28,13 +29,23 @@ export interface FaultRecord {
   error?: string;
 }
 
-export interface Secrets { jwtSecret: string; adminEmail: string; adminPassword: string }
+export interface Secrets { jwtSecret: string; adminEmail: string; adminPassword: string; metricsToken: string; payloadKeys: string }
+
+/**
+ * The limits the API runs with here (the security checks push against them). The defaults of
+ * platform/config.ts, except the per-process stream cap: lowered from 1000 so that the stream check's
+ * 50 accounts × 5 streams can reach it.
+ */
+export const API_LIMITS: ApiLimits = { streamsPerCustomer: 5, streamsPerProcess: 200, registerPerMinute: 10, tokenPerMinute: 20 };
 
 export class Cluster {
   readonly secrets: Secrets = {
     jwtSecret: randomBytes(32).toString('hex'),
     adminEmail: `chaos-admin-${randomBytes(3).toString('hex')}@example.com`,
     adminPassword: `adm-${randomBytes(12).toString('hex')}`,
+    metricsToken: `mt-${randomBytes(16).toString('hex')}`,
+    // Production refuses to start without a payload key ring (id:base64 of 32 bytes).
+    payloadKeys: `chaos:${randomBytes(32).toString('base64')}`,
   };
   readonly taskQueuePrefix = `chaos${randomBytes(3).toString('hex')}-`;
   readonly faults: FaultRecord[] = [];
@@ -88,6 +99,12 @@ export class Cluster {
       BCRYPT_ROUNDS: '8',
       LOG_LEVEL: 'info',
       DB_POOL_SIZE: '8',
+      METRICS_TOKEN: this.secrets.metricsToken,
+      PAYLOAD_KEYS: this.secrets.payloadKeys,
+      SSE_MAX_STREAMS_PER_CUSTOMER: String(API_LIMITS.streamsPerCustomer),
+      SSE_MAX_STREAMS_PER_PROCESS: String(API_LIMITS.streamsPerProcess),
+      REGISTER_RATE_LIMIT: String(API_LIMITS.registerPerMinute),
+      TOKEN_RATE_LIMIT: String(API_LIMITS.tokenPerMinute),
     };
     for (const context of WORKER_CONTEXTS) {
       this.workers.set(context, new ManagedProcess({
@@ -191,6 +208,25 @@ export class Cluster {
     }, downMs);
   }
 
+  /** The API's pid (the process itself, not a wrapper), to read its memory. */
+  get apiPid(): number | undefined { return this.api?.child?.pid; }
+
+  /**
+   * Freezes a worker (SIGSTOP) without killing it: its sagas make no progress, so their orders stay
+   * open, until resumeWorker(). Not a fault: nothing is lost, the process keeps its pid and sockets.
+   */
+  pauseWorker(context: WorkerContext): void {
+    const pid = this.workers.get(context)?.child?.pid;
+    if (pid) process.kill(pid, 'SIGSTOP');
+  }
+
+  /** SIGCONT, then waits until its queue is polled again. */
+  async resumeWorker(context: WorkerContext): Promise<void> {
+    const pid = this.workers.get(context)?.child?.pid;
+    if (pid) process.kill(pid, 'SIGCONT');
+    await this.waitForPollers(60_000, [context]);
+  }
+
   /**
    * Every task queue of this run has a poller: the workers are connected to Temporal. Pollers are
    * listed by the server from live long-polls, so this is what an operator would check.
@@ -226,6 +262,14 @@ export class Cluster {
   }
 
   async stop(): Promise<void> {
+    // A worker left paused would sit out SIGTERM's grace period: wake it first.
+    for (const w of this.workers.values()) {
+      try {
+        if (w.running && w.child?.pid) process.kill(w.child.pid, 'SIGCONT');
+      } catch {
+        // exited meanwhile
+      }
+    }
     await this.api?.close().catch(() => undefined);
     await Promise.all([...this.workers.values()].map((w) => w.close().catch(() => undefined)));
     await this.temporal?.stop().catch(() => undefined);

@@ -38,7 +38,7 @@ export interface ChaosConfig {
   seed: number;
   /** Hard bound of the whole run (start to stop). */
   maxRunSeconds: number;
-  /** Skip phases while developing (CHAOS_SKIP=fuzz,security,faults). */
+  /** Skip phases while developing (CHAOS_SKIP=fuzz,security,load,faults; `load`: the security set's load and abuse checks). */
   skip: Set<string>;
   /** Write RELIABILITY.md (default on; CHAOS_WRITE_REPORT=0 to only print). */
   writeReport: boolean;

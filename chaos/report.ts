@@ -10,6 +10,10 @@ import type { Check } from './invariants';
 import type { UnexpectedExit } from './processes';
 import type { SecurityResult } from './security';
 import type { FuzzResult } from './fuzz';
+import { describeProbe } from './load-probe';
+import { METRICS_FLOOD } from './limit-checks';
+import { LATENCY_FACTOR, PROBE } from './stream-checks';
+import { SLOW_LORIS } from './slow-loris';
 
 export interface RunReport {
   config: ChaosConfig;
@@ -89,7 +93,10 @@ function sections(r: RunReport) {
   const sec = r.security;
   const secTried = sec ? sec.categories.reduce((s, c) => s + c.tried, 0) : 0;
   const secRejected = sec ? sec.categories.reduce((s, c) => s + c.rejected, 0) : 0;
-  return { kindRows, faultRows, checkRows, passed, fault5xx, calm5xx, by5xx, latencies, secTried, secRejected };
+  const load = sec ? sec.categories.filter((c) => sec.loadCategories.includes(c.name)) : [];
+  const loadTried = load.reduce((n, c) => n + c.tried, 0);
+  const loadPassed = load.reduce((n, c) => n + c.rejected, 0);
+  return { kindRows, faultRows, checkRows, passed, fault5xx, calm5xx, by5xx, latencies, secTried, secRejected, loadTried, loadPassed };
 }
 
 export function printReport(r: RunReport): void {
@@ -105,6 +112,7 @@ export function printReport(r: RunReport): void {
   if (r.fuzz) console.log(`\nFuzzing (Schemathesis ${r.fuzz.version}): ${r.fuzz.requests} requests over ${r.fuzz.operations} operations in ${r.fuzz.seconds} s, ${r.fuzz.serverErrors} × 5xx, ${r.fuzz.schemaViolations} schema violation(s), exit ${r.fuzz.exitCode}`);
   if (r.fuzz) for (const f of r.fuzz.failures.slice(0, 10)) console.log(`  ✗ ${f.check} ${f.operation}: ${f.detail}`);
   if (r.security) console.log(`\nSecurity: ${s.secRejected}/${s.secTried} attacks rejected\n${table(['category', 'tried', 'rejected'], r.security.categories.map((c) => [c.name, c.tried, c.rejected]))}`);
+  if (r.security?.measurements.length) console.log(`\nLoad and abuse figures\n${table(['check', 'measured', 'value'], r.security.measurements.map((m) => [m.check, m.what, m.value]))}`);
   if (r.unexpectedExits.length) console.log(`\nProcesses that exited on their own: ${r.unexpectedExits.map((e) => `${e.name} (${e.code ?? e.signal})`).join(', ')}`);
   console.log(`\nOrder latency (placed → final, as the client saw it): p50 ${secs(pct(s.latencies, 50))}, p95 ${secs(pct(s.latencies, 95))}, max ${secs(pct(s.latencies, 100))}`);
   console.log(`Run time ${secs(r.finishedAt - r.startedAt)}. Command: ${r.command}\n${line}`);
@@ -120,7 +128,7 @@ export function writeReliabilityMd(r: RunReport): void {
     ...s.calm5xx.slice(0, 10).map((e) => `- ${e.status} ${e.code ?? ''} on ${e.method} ${e.path} outside any fault window`),
     ...s.fault5xx.filter((e) => e.status !== 503).slice(0, 10).map((e) => `- ${e.status} ${e.code ?? ''} on ${e.method} ${e.path} during "${e.fault}": a dependency outage must be 503 SERVICE_UNAVAILABLE`),
     ...(r.fuzz?.failures ?? []).slice(0, 10).map((f) => `- Schemathesis ${f.check} on ${f.operation}: ${f.detail}`),
-    ...failedAttacks.map((a) => `- attack not rejected: [${a.category}] ${a.name} → ${a.detail}`),
+    ...failedAttacks.map((a) => (r.security!.loadCategories.includes(a.category) ? `- load check failed: [${a.category}] ${a.name} → ${a.detail}` : `- attack not rejected: [${a.category}] ${a.name} → ${a.detail}`)),
     ...r.faults.filter((f) => !f.ok).map((f) => `- fault ${f.kind} did not recover: ${f.error}`),
     ...r.unexpectedExits.map((e) => `- ${e.name} exited on its own (${e.code ?? e.signal})`),
     ...(r.quiescence.ok ? [] : [`- not quiescent after the drive: ${r.quiescence.open} orders still open after ${secs(r.quiescence.ms)}`]),
@@ -141,7 +149,7 @@ ${r.command}
 \`\`\`
 
 (\`CHAOS_ORDERS\`, \`CHAOS_ORDER_INTERVAL_MS\`, \`CHAOS_FAULT_CYCLES\`, \`CHAOS_FUZZ_SECONDS\`, \`CHAOS_FUZZ_EXAMPLES\`,
-\`CHAOS_DISPATCH_DELAY\`, \`CHAOS_SEED\` and \`CHAOS_SKIP=fuzz,security,faults\` change the bounds; logs of every
+\`CHAOS_DISPATCH_DELAY\`, \`CHAOS_SEED\` and \`CHAOS_SKIP=fuzz,security,load,faults\` change the bounds; logs of every
 process are kept in \`.data/chaos/logs/\`.)
 
 ## Verdict
@@ -156,6 +164,7 @@ process are kept in \`.data/chaos/logs/\`.)
 | 5xx seen by the fuzzer | ${r.fuzz ? r.fuzz.serverErrors : 'skipped'} |
 | schema violations seen by the fuzzer | ${r.fuzz ? r.fuzz.schemaViolations : 'skipped'} |
 | attacks tried / rejected | ${r.security ? `${s.secTried} / ${s.secRejected}` : 'skipped'} |
+| of which load and abuse checks passed | ${r.security?.loadCategories.length ? `${s.loadPassed} / ${s.loadTried}` : 'skipped'} |
 | every order final after the drive | ${r.quiescence.ok ? `yes, ${secs(r.quiescence.ms)} after the last fault recovered` : `NO (${r.quiescence.open} open)`} |
 | every saga closed at the end | ${r.settled.ok ? 'yes' : `NO (${r.settled.open} still running)`} |
 
@@ -224,6 +233,46 @@ ${r.fuzz.addedRevise ? '\n`POST /orders/{id}/revise` is listed in API.md but mis
 
 ${r.security ? `${table(['category', 'tried', 'rejected'], [...r.security.categories.map((c) => [c.name, c.tried, c.rejected]), ['**all**', s.secTried, s.secRejected]])}
 
+"published v1 secret": well-formed customer and admin tokens of real accounts, signed with the development secret
+v1 published, on \`/customers/me\`, \`/orders\`, \`/metrics\` and \`/customers/:id\`, and that secret itself as the
+\`/metrics\` bearer token: each must be 401.
+
+${r.security.loadCategories.length ? `"rejected" counts attacks that failed; for the load and abuse categories (${r.security.loadCategories.join(', ')})
+it counts checks that passed.
+
+### Load and abuse checks
+
+Each check is pass/fail and requires no 5xx. They run after the other attacks, in the order listed.
+
+- **SSE stream caps**: 50 accounts of their own (registered and logged in over the API), each with one open order:
+  the orders worker is frozen with SIGSTOP meanwhile, because a final order's stream replays and closes at once;
+  it is resumed (SIGCONT) after the slow-loris window, those orders then complete, and every invariant above
+  covers them. 20 attempts per account, 1 000 in all, arriving evenly, every opened stream held open: the first 30
+  accounts (the process has room) must get exactly ${r.security.limits.streamsPerCustomer} each, the other 20 only what is left under the process
+  cap, lowered to ${r.security.limits.streamsPerProcess} in this cluster (default 1 000) so that 50 × ${r.security.limits.streamsPerCustomer} reaches it; every refusal is 429
+  \`TOO_MANY_STREAMS\` problem+json with \`Retry-After\`. GET /orders/:id is probed (${describeProbe(PROBE)},
+  open loop from a thread of its own, each latency timed from when the request was due) just before and while the
+  attempts arrive; the p99 during must be within ${LATENCY_FACTOR}× of the p99 before. Then every stream is closed and a new
+  one must open. For scale, not judged: the same probe while as many plain GET /orders/:id arrive at the same pace
+  (what any such load does to the p99 here), and the API's event-loop delay (its own \`/metrics\`) per window.
+- **slow-loris on SSE**: ${SLOW_LORIS.connections} connections send a stream request one byte every ${SLOW_LORIS.byteEveryMs} ms (never completing) while
+  ${SLOW_LORIS.neverReadPerAccount * 50} streams are opened and never read (socket paused), held ${SLOW_LORIS.holdMs / 1000} s; the same probe of GET /orders/:id runs meanwhile
+  and must be answered 200 throughout (its p99 is reported). The trickling connections then go on, through the floods below,
+  until the server has cut them all (headersTimeout 15 s, enforced by a sweep every 30 s: at most ${SLOW_LORIS.cutWithinMs / 1000} s). The API's
+  VmRSS (\`/proc/<pid>/status\`, sampled every 250 ms while the connections are held) must grow less than ${SLOW_LORIS.rssGrowthMb} MB.
+- **/metrics flood**: ${METRICS_FLOOD.scrapes} scrapes at concurrency ${METRICS_FLOOD.concurrency}, half with \`METRICS_TOKEN\` (→ 200, Prometheus text), half with
+  none or a wrong one (→ 401 without figures); the authorized scrapes' p99 must stay under ${METRICS_FLOOD.p99BoundMs} ms.
+- **register flood**: 100 registrations from one client address (\`X-Forwarded-For\`, trusted from loopback only):
+  at most \`REGISTER_RATE_LIMIT\` (${r.security.limits.registerPerMinute}) a minute succeed, the rest are 429 \`RATE_LIMITED\` with \`Retry-After\`, and
+  no customer or credit line exists for them.
+- **address rotation**: that address (limited on register) and one limited on token after \`TOKEN_RATE_LIMIT\`
+  (${r.security.limits.tokenPerMinute}) wrong logins; then 2 000 new IPv4 addresses send one register and one token request each (invalid
+  bodies: counted all the same, nothing hashed or stored), each must be counted on its own, and both limited
+  addresses must stay 429 with their window not restarted. 300 addresses inside one IPv6 /64 share one limit;
+  an address in the next /64 has its own.
+
+${table(['check', 'measured', 'value'], r.security.measurements.map((m) => [m.check, m.what, m.value]))}
+` : ''}
 <details><summary>Every attack and the answer it got</summary>
 
 ${table(['category', 'attack', 'rejected', 'answer'], r.security.attacks.map((a) => [a.category, a.name, a.rejected ? 'yes' : '**NO**', a.detail]))}

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { loadChaosConfig, reproduceCommand, ROOT, sleep } from './config';
-import { Cluster } from './cluster';
+import { API_LIMITS, Cluster } from './cluster';
 import { seed as seedData } from './seed';
 import { HttpClient } from './http';
 import { Driver } from './driver';
@@ -125,10 +125,15 @@ async function main(): Promise<number> {
         baseUrl: cluster.baseUrl, databaseUrl: cluster.databaseUrl, secrets: cluster.secrets, customers: securityTokens, adminToken: drive.adminToken,
         products: seed.products, logFiles: cluster.logFiles, say,
         // Scanned last, after the fuzzer, so the logs hold everything the run did.
-        secretsToFind: () => [cluster.secrets.jwtSecret, cluster.secrets.adminPassword, ...seed.customers.map((c) => c.password), ...driver.tokenMap.values(), drive.adminToken],
+        secretsToFind: () => [cluster.secrets.jwtSecret, cluster.secrets.adminPassword, cluster.secrets.metricsToken, cluster.secrets.payloadKeys.split(':')[1]!, ...seed.customers.map((c) => c.password), ...driver.tokenMap.values(), drive.adminToken],
         whileSlowClientRuns: async () => {
           if (!config.skip.has('fuzz')) fuzz = await fuzzNow();
         },
+        load: !config.skip.has('load'),
+        limits: API_LIMITS,
+        // The orders worker frozen: the stream checks' orders stay open while they are streamed.
+        holdSagas: { pause: () => cluster.pauseWorker('orders'), resume: () => cluster.resumeWorker('orders') },
+        apiPid: () => cluster.apiPid,
       });
     } else if (!config.skip.has('fuzz')) {
       fuzz = await fuzzNow();

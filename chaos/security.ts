@@ -1,6 +1,8 @@
-// Attacks on the running API, each counted as tried / rejected: forged and tampered JWTs, other
-// customers' orders, mass assignment, SQL-injection-shaped ids, oversize and hostile bodies, floods
-// and slow clients on the token endpoint, and secrets in any process's log output.
+// Attacks on the running API, each counted as tried / rejected: forged and tampered JWTs (and tokens
+// signed with the secret v1 published), other customers' orders, mass assignment,
+// SQL-injection-shaped ids, oversize and hostile bodies, floods and slow clients on the token
+// endpoint, the load and abuse checks (stream caps, slow-loris, /metrics and auth floods, address
+// rotation: stream-checks.ts, limit-checks.ts), and secrets in any process's log output.
 import { createHmac, randomUUID } from 'node:crypto';
 import { readFileSync, existsSync } from 'node:fs';
 import net from 'node:net';
@@ -10,10 +12,19 @@ import { sleep } from './config';
 import { HttpClient, type Reply } from './http';
 import type { Secrets } from './cluster';
 import type { SeedProduct } from './seed';
+import type { AbuseContext, ApiLimits, Measurement, StreamAccount } from './abuse';
+import { checkAuthFloods, checkMetricsFlood } from './limit-checks';
+import { checkStreamCaps, createStreamAccounts } from './stream-checks';
+import { finishSlowLoris, startSlowLoris, type SlowLoris } from './slow-loris';
 
 export interface Attack { category: string; name: string; rejected: boolean; detail: string }
 export interface Category { name: string; tried: number; rejected: number }
-export interface SecurityResult { attacks: Attack[]; categories: Category[]; orderIds: string[]; requests: number; serverErrors: number }
+export interface SecurityResult { attacks: Attack[]; categories: Category[]; orderIds: string[]; requests: number; serverErrors: number; measurements: Measurement[]; loadCategories: string[]; limits: ApiLimits }
+
+/** v1's development default, published in its source: nothing may accept a token signed with it. */
+const PUBLISHED_V1_SECRET = 'dev-only-secret-change-me-dev-only-secret';
+/** Categories of the load and abuse checks (their rows are pass/fail like the attacks). */
+export const LOAD_CATEGORIES = ['/metrics flood', 'register flood', 'address rotation', 'SSE stream caps', 'slow-loris on SSE'];
 
 interface Input {
   baseUrl: string;
@@ -26,6 +37,12 @@ interface Input {
   secretsToFind: () => string[];
   /** Runs (the fuzzer) while the slow-client probes hold their sockets open. */
   whileSlowClientRuns: () => Promise<void>;
+  /** Run the load and abuse checks (CHAOS_SKIP=load leaves them out). */
+  load: boolean;
+  limits: ApiLimits;
+  /** Holds the sagas (their orders stay open) and lets them go again. */
+  holdSagas: { pause: () => void; resume: () => Promise<void> };
+  apiPid: () => number | undefined;
   say: (line: string) => void;
 }
 
@@ -83,6 +100,16 @@ export async function runSecurityChecks(input: Input): Promise<SecurityResult> {
   expect('JWT attacks', 'alg none admin token → POST /products', await http.call('POST', '/products', { token: forged[0]![1], body: { sku: `EVIL-${randomUUID()}`, name: 'x', priceCents: 1, stock: 1 } }), [401]);
   expect('JWT attacks', 'token in a Basic scheme', await http.call('GET', '/customers/me', { headers: { authorization: `Basic ${a.token}` } }), [401]);
   expect('JWT attacks', 'token in the query string', await http.call('GET', `/customers/me?access_token=${a.token}`), [401]);
+
+  // ── the secret v1 published: well-formed tokens of real accounts, signed with it ──
+  const adminId = (jwt.decode(input.adminToken) as jwt.JwtPayload).sub!;
+  const published = (sub: string, role: string) => hs('HS256', { sub, role, iss: 'saga-orders', aud: 'saga-orders-api', iat: now, exp: now + 600 }, PUBLISHED_V1_SECRET);
+  for (const [who, token] of [['customer', published(a.customerId, 'customer')], ['admin', published(adminId, 'admin')]] as const) {
+    for (const path of ['/customers/me', '/orders', '/metrics', `/customers/${a.customerId}`]) {
+      expect('published v1 secret', `${who} token → GET ${path.replace(a.customerId, ':id')}`, await http.call('GET', path, { token }), [401], 'UNAUTHENTICATED');
+    }
+  }
+  expect('published v1 secret', 'the secret itself as the /metrics bearer token', await http.call('GET', '/metrics', { token: PUBLISHED_V1_SECRET }), [401], 'UNAUTHENTICATED');
 
   // ── roles ─────────────────────────────────────────────────────────────
   expect('role checks', 'customer → POST /products', await http.call('POST', '/products', { token: a.token, body: { sku: `EVIL-${randomUUID()}`, name: 'x', priceCents: 1, stock: 1 } }), [403], 'FORBIDDEN');
@@ -220,12 +247,18 @@ export async function runSecurityChecks(input: Input): Promise<SecurityResult> {
   // ── slow clients (while the fuzzer runs) and secrets in logs ──────────
   input.say('security: slow clients hold their sockets; fuzzing meanwhile …');
   await input.whileSlowClientRuns();
+  const measurements: Measurement[] = [];
+  const streamAccounts = !input.load ? [] : await loadChecks(input, {
+    baseUrl: input.baseUrl, databaseUrl: input.databaseUrl, limits: input.limits, metricsToken: input.secrets.metricsToken, http, say: input.say,
+    record, measure: (check, what, value) => void measurements.push({ check, what, value }),
+  }, mug.id);
+  orderIds.push(...streamAccounts.map((s) => s.orderId));
   for (const result of await Promise.all(slow)) record('token endpoint floods', result.name, result.closed, result.detail);
 
   const logs = input.logFiles.filter(existsSync).map((f) => ({ file: f.split('/').pop()!, text: readFileSync(f, 'utf8') }));
   const secrets = [...new Set(input.secretsToFind())].filter((s) => s && s.length >= 8);
   for (const [i, secret] of secrets.entries()) {
-    const kind = i === 0 ? 'JWT secret' : secret === input.secrets.adminPassword ? 'admin password' : secret.startsWith('pw-') ? 'customer password' : 'access token';
+    const kind = i === 0 ? 'JWT secret' : secret === input.secrets.adminPassword ? 'admin password' : secret === input.secrets.metricsToken ? 'METRICS_TOKEN' : input.secrets.payloadKeys.endsWith(secret) ? 'payload key' : secret.startsWith('pw-') ? 'customer password' : 'access token';
     const parts = kind === 'access token' ? [secret, secret.split('.')[2]!] : [secret];
     const found = logs.filter((l) => parts.some((p) => l.text.includes(p))).map((l) => l.file);
     record('secrets in logs', `${kind} #${i}`, found.length === 0, found.length ? `FOUND in ${found.join(', ')}` : `absent from ${logs.length} log files`);
@@ -234,7 +267,33 @@ export async function runSecurityChecks(input: Input): Promise<SecurityResult> {
   const names = [...new Set(attacks.map((x) => x.category))];
   const categories = names.map((name) => ({ name, tried: attacks.filter((x) => x.category === name).length, rejected: attacks.filter((x) => x.category === name && x.rejected).length }));
   for (const failed of attacks.filter((x) => !x.rejected)) input.say(`!! not rejected: [${failed.category}] ${failed.name}: ${failed.detail}`);
-  return { attacks, categories, orderIds, requests: http.requests, serverErrors: http.serverErrors.length };
+  return { attacks, categories, orderIds, requests: http.requests, serverErrors: http.serverErrors.length, measurements, loadCategories: LOAD_CATEGORIES.filter((c) => names.includes(c)), limits: input.limits };
+}
+
+/**
+ * The stream checks, then the floods. The sagas are held from the stream accounts' orders to the end
+ * of the slow-loris's measured window (a final order's stream closes at once), and let go whatever
+ * happens; the slow-loris's trickling connections run on through the floods until the server cuts them.
+ */
+async function loadChecks(input: Input, ctx: AbuseContext, productId: string): Promise<StreamAccount[]> {
+  const started = Date.now();
+  input.say('security: 1 000 stream attempts from 50 accounts, then a slow-loris (sagas held meanwhile) …');
+  input.holdSagas.pause();
+  let accounts: StreamAccount[] = [];
+  let loris: SlowLoris | null = null;
+  try {
+    accounts = await createStreamAccounts(ctx, productId);
+    const quiet = await checkStreamCaps(ctx, accounts);
+    loris = await startSlowLoris(ctx, accounts, quiet, input.apiPid);
+  } finally {
+    await input.holdSagas.resume();
+  }
+  input.say('security: /metrics flood, register flood, address rotation (the slow-loris trickles on) …');
+  await checkMetricsFlood(ctx);
+  await checkAuthFloods(ctx);
+  await finishSlowLoris(ctx, loris, accounts);
+  input.say(`security: load and abuse checks took ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  return accounts;
 }
 
 async function waitFinal(http: HttpClient, token: string, orderId: string, timeoutMs = 60_000) {
