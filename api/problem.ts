@@ -2,6 +2,7 @@
 // DomainError; the one error middleware turns either into the response.
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { DomainError } from '../domain/shared/domain-error';
+import { isTransient } from '../platform/errors';
 import type { Logger } from '../platform/logger';
 
 export interface FieldError { path: string; message: string }
@@ -31,24 +32,11 @@ export const notFound = (code: string, what: string) => new HttpError(404, code,
 export const unknownRoute: RequestHandler = (req, _res, next) =>
   next(new HttpError(404, 'NOT_FOUND', `no route for ${req.method} ${req.path}`));
 
-/** Postgres or Temporal unreachable: the request may be retried later, so 503 rather than 500. */
-function isDependencyDown(error: unknown): boolean {
-  const e = error as { name?: string; code?: unknown; message?: string; cause?: unknown; meta?: { driverAdapterError?: { cause?: { code?: unknown; originalCode?: unknown } } } } | undefined;
-  if (!e) return false;
-  if (['ServiceError', 'TransportError', 'WorkflowUpdateRPCTimeoutOrCancelledError'].includes(e.name ?? '')) return true; // @temporalio/client
-  // Prisma 7 wraps PostgreSQL's own SQLSTATE in meta.driverAdapterError.cause.
-  const driver = e.meta?.driverAdapterError?.cause;
-  const codes = [e.code, driver?.code, driver?.originalCode].filter((c): c is string => typeof c === 'string');
-  if (codes.some(isUnavailableCode)) return true;
-  // "timeout exceeded when trying to connect": node-postgres' pool had no free connection in time.
-  if (/ECONNREFUSED|Connection terminated|connection refused|Can't reach database server|UNAVAILABLE|shutting down|timeout exceeded when trying to connect/i.test(e.message ?? '')) return true;
-  return e.cause !== undefined && e.cause !== error && isDependencyDown(e.cause);
-}
-
-/** Prisma connection errors, socket errors and PostgreSQL's "not now" SQLSTATEs (class 08, 57P0x, 53300). */
-function isUnavailableCode(code: string): boolean {
-  return ['P1001', 'P1002', 'P1017', 'P2024', 'ECONNREFUSED', 'ECONNRESET', '53300', '57P01', '57P02', '57P03'].includes(code) || /^08[0-9A-Z]{3}$/.test(code);
-}
+/**
+ * Postgres or Temporal unreachable, restarting or busy: the request may be retried later, so 503
+ * rather than 500 (found by chaos: P2010 "Server has closed the connection" during a restart).
+ */
+const isDependencyDown = (error: unknown): boolean => isTransient(error);
 
 export function errorMiddleware(logger: Logger): ErrorRequestHandler {
   return (error, req, res, _next) => {

@@ -28,6 +28,7 @@ describe('isTransient', () => {
     ['a serialization failure', Object.assign(new Error('x'), { code: 'P2034' })],
     ['a lost optimistic-lock race', Object.assign(new Error('version conflict'), { name: 'VersionConflict' })],
     ['the payment provider unavailable', Object.assign(new Error('payment provider unavailable'), { name: 'ProviderUnavailable' })],
+    ['PostgreSQL closing the connection mid-query (P2010, ConnectionClosed)', Object.assign(new Error('Raw query failed. Code: `N/A`. Message: `Server has closed the connection.`'), { code: 'P2010', meta: { driverAdapterError: { name: 'DriverAdapterError', cause: { kind: 'ConnectionClosed' } } } })],
     ['a transient cause under a wrapper', new Error('step failed', { cause: Object.assign(new Error('x'), { code: '08006' }) })],
   ])('when the error is %s, then it is transient', (_why, error) => {
     expect(isTransient(error)).toBe(true);

@@ -8,11 +8,15 @@
 // VersionConflict); Temporal unreachable; the payment provider unavailable.
 // Everything else (a refused domain rule, a missing aggregate, a bug) is not transient.
 
-type ErrorLike = { name?: string; code?: unknown; message?: string; cause?: unknown; meta?: { driverAdapterError?: { cause?: { code?: unknown; originalCode?: unknown } } } };
+type ErrorLike = { name?: string; code?: unknown; message?: string; cause?: unknown; meta?: { driverAdapterError?: { cause?: { code?: unknown; originalCode?: unknown; kind?: unknown } } } };
+
+// Prisma's driver-adapter error kinds that mean "the database is not there right now" (e.g. P2010
+// "Server has closed the connection" while PostgreSQL restarts).
+const TRANSIENT_ADAPTER_KINDS = new Set(['ConnectionClosed', 'DatabaseNotReachable', 'SocketTimeout', 'TooManyConnections', 'DatabaseDoesNotExist', 'TransactionAlreadyClosed']);
 
 const TRANSIENT_CODES = new Set(['P1001', 'P1002', 'P1017', 'P2024', 'P2028', 'P2034', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '53300', '57P01', '57P02', '57P03', '40001', '40P01']);
 const TRANSIENT_NAMES = new Set(['VersionConflict', 'ProviderUnavailable', 'ServiceError', 'TransportError', 'WorkflowUpdateRPCTimeoutOrCancelledError']);
-const TRANSIENT_MESSAGE = /ECONNREFUSED|ECONNRESET|Connection terminated|connection refused|Can't reach database server|UNAVAILABLE|shutting down|timeout exceeded when trying to connect|could not serialize|deadlock detected/i;
+const TRANSIENT_MESSAGE = /ECONNREFUSED|ECONNRESET|Connection terminated|connection refused|Can't reach database server|Server has closed the connection|UNAVAILABLE|shutting down|timeout exceeded when trying to connect|could not serialize|deadlock detected/i;
 
 export function isTransient(error: unknown, depth = 0): boolean {
   const e = error as ErrorLike | undefined;
@@ -22,6 +26,7 @@ export function isTransient(error: unknown, depth = 0): boolean {
   const driver = e.meta?.driverAdapterError?.cause;
   const codes = [e.code, driver?.code, driver?.originalCode].filter((c): c is string => typeof c === 'string');
   if (codes.some((code) => TRANSIENT_CODES.has(code) || /^08[0-9A-Z]{3}$/.test(code))) return true;
+  if (typeof driver?.kind === 'string' && TRANSIENT_ADAPTER_KINDS.has(driver.kind)) return true;
   if (TRANSIENT_MESSAGE.test(e.message ?? '')) return true;
   return e.cause !== undefined && e.cause !== error && isTransient(e.cause, depth + 1);
 }

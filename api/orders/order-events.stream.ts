@@ -11,13 +11,22 @@ import type { StreamLimits, TimelineFeed } from './timeline-feed';
 
 export interface StreamDeps { prisma: PrismaClient; feed: TimelineFeed; limits: StreamLimits; heartbeatMs: number }
 
-export async function streamOrderEvents(deps: StreamDeps, orderId: string, req: Request, res: Response): Promise<void> {
-  const principal = req.principal!;
-  const release = deps.limits.acquire(principal.customerId);
+/**
+ * Takes a stream slot for the caller or refuses with 429 — before anything else, so a refused
+ * attempt costs no database work. The caller releases it if the stream does not open.
+ */
+export function acquireStreamSlot(limits: StreamLimits, req: Request, res: Response): () => void {
+  const release = limits.acquire(req.principal!.customerId);
   if (!release) {
     res.setHeader('Retry-After', '30');
     throw new HttpError(429, 'TOO_MANY_STREAMS', 'too many open event streams; close one first');
   }
+  return release;
+}
+
+/** Serves the stream in the slot `release` gives back when it closes. */
+export async function streamOrderEvents(deps: StreamDeps, orderId: string, req: Request, res: Response, release: () => void): Promise<void> {
+  const principal = req.principal!;
   const lastEventId = Number.parseInt(String(req.get('Last-Event-ID') ?? req.query.lastEventId ?? '0'), 10);
   let sent = Number.isSafeInteger(lastEventId) && lastEventId > 0 ? lastEventId : 0;
   let closed = false;

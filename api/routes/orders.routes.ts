@@ -14,7 +14,7 @@ import { orderListQuery, placeOrderBody, reviseOrderBody } from '../schemas';
 import { afterCursor, decodeCursor, encodeCursor, UUID } from '../pagination';
 import { placeOrder, priceItems } from '../orders/place-order.service';
 import { findOrderView, orderSummary } from '../queries/order-view.query';
-import { streamOrderEvents, type StreamDeps } from '../orders/order-events.stream';
+import { acquireStreamSlot, streamOrderEvents, type StreamDeps } from '../orders/order-events.stream';
 
 export interface OrdersRouteDeps { prisma: PrismaClient; temporal: Client; config: Config; streams: Omit<StreamDeps, 'prisma'> }
 
@@ -78,8 +78,15 @@ export function ordersRouter(deps: OrdersRouteDeps): Router {
   });
 
   router.get('/:id/events', anyone, async (req, res) => {
-    const row = await visibleOrder(req);
-    await streamOrderEvents({ prisma, ...deps.streams }, row.id, req, res);
+    const release = acquireStreamSlot(deps.streams.limits, req, res);
+    let row;
+    try {
+      row = await visibleOrder(req);
+    } catch (error) {
+      release();
+      throw error;
+    }
+    await streamOrderEvents({ prisma, ...deps.streams }, row.id, req, res, release);
   });
 
   router.post('/:id/cancel', anyone, async (req, res) => {

@@ -37,3 +37,22 @@ it.each([
     server.close();
   }
 });
+
+// Found by the chaos run of issue 11/12 ("restart Postgres"): a raw query on a connection PostgreSQL
+// closed while restarting fails as P2010 with driver-adapter kind ConnectionClosed.
+it('when PostgreSQL closes the connection mid-query (P2010, ConnectionClosed), then the API answers 503, not 500', async () => {
+  const closed = new PrismaClientKnownRequestError('\nInvalid `prisma.$queryRaw()` invocation:\n\n\nRaw query failed. Code: `N/A`. Message: `Server has closed the connection.`', {
+    code: 'P2010', clientVersion: '7.10.0', meta: { driverAdapterError: { name: 'DriverAdapterError', cause: { kind: 'ConnectionClosed' } } },
+  });
+  const app = express();
+  app.get('/boom', () => { throw closed; });
+  app.use(errorMiddleware(createLogger({ level: 'silent' })));
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  try {
+    const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/boom`);
+    expect({ status: res.status, retryAfter: res.headers.get('retry-after') }).toEqual({ status: 503, retryAfter: expect.stringMatching(/^\d+$/) });
+  } finally {
+    server.close();
+  }
+});
