@@ -13,6 +13,7 @@ import type { Seed } from './seed';
 import { Checks, group, readSnapshot, sameLines, sum, type Check, type EventRow, type OrderRow } from './snapshot';
 import { moneyChecks } from './money-checks';
 import { requestChecks } from './request-checks';
+import { orderWorkflowId } from '../domain/orders/order.commands';
 
 export type { Check } from './snapshot';
 
@@ -219,10 +220,10 @@ async function temporalChecks(address: string, prefix: string, orders: OrderRow[
     checks.push({ name: 'temporal.cli-no-failed', what: "temporal workflow count --query 'ExecutionStatus=\"Failed\"' (and Terminated, TimedOut, Canceled) is 0", checked: 4, passed: cli.length === 0, failures: cli });
 
     const pairing = [
-      ...orders.filter((o) => !workflows.has(`order-${o.id}`)).map((o) => `order ${o.id} (${o.status}) has no saga`),
-      ...[...workflows.keys()].filter((id) => !orders.some((o) => `order-${o.id}` === id)).map((id) => `${id} has no order row`),
-      ...orders.filter((o) => workflows.has(`order-${o.id}`) && workflows.get(`order-${o.id}`)!.orderStatus !== o.status)
-        .map((o) => `order-${o.id}: OrderStatus search attribute ${workflows.get(`order-${o.id}`)!.orderStatus} ≠ ${o.status}`),
+      ...orders.filter((o) => !workflows.has(orderWorkflowId(o.id))).map((o) => `order ${o.id} (${o.status}) has no saga`),
+      ...[...workflows.keys()].filter((id) => !orders.some((o) => orderWorkflowId(o.id) === id)).map((id) => `${id} has no order row`),
+      ...orders.filter((o) => workflows.has(orderWorkflowId(o.id)) && workflows.get(orderWorkflowId(o.id))!.orderStatus !== o.status)
+        .map((o) => `${orderWorkflowId(o.id)}: OrderStatus search attribute ${workflows.get(orderWorkflowId(o.id))!.orderStatus} ≠ ${o.status}`),
     ];
     checks.push({ name: 'temporal.one-saga-per-order', what: 'one saga per order and vice versa; the OrderStatus search attribute equals the order status', checked: orders.length, passed: pairing.length === 0, failures: pairing });
 
