@@ -130,12 +130,16 @@ export async function placeOrderSaga(input: PlaceOrderInput): Promise<OrderSagaR
       compensations.push(compensation);
       return 'done';
     } catch (error) {
-      if (isCancellation(error) && cancelRequested) {
+      const code = declineCode(error);
+      if (code && (declines as readonly string[]).includes(code)) return code as RejectionReason;
+      // Stopped by the cancel: either cancelled between attempts, or the attempt under way failed
+      // (an outage: retryable, committed nothing) and no further attempt was made. (Found by the
+      // property test: tok_flaky's second attempt failing while a cancel was pending.)
+      const stoppedByCancel = isCancellation(error) || (error instanceof ActivityFailure && code === null);
+      if (cancelRequested && stoppedByCancel) {
         compensations.push(compensation);
         return 'stopped';
       }
-      const code = declineCode(error);
-      if (code && (declines as readonly string[]).includes(code)) return code as RejectionReason;
       if (code && code !== 'SAGA_RESET_REFUSED') {
         log.error('saga step failed for good; rejecting the order', { orderId, step: name, code });
         return 'SAGA_STEP_FAILED';

@@ -12,8 +12,11 @@ import { cancelUpdate } from './definitions';
 let stack: TestStack;
 let connection: NativeConnection;
 let creditWorker: { worker: Worker; running: Promise<void> };
-/** How the credit worker fails for an order: 'outage' (transient, for ever) or 'bug' (unexpected). */
-const failing = new Map<string, 'outage' | 'bug'>();
+/**
+ * How the credit worker fails for an order: 'outage' (transient, for ever), 'bug' (unexpected), or
+ * 'slow-outage' (each attempt takes 1.5 s, then fails transiently).
+ */
+const failing = new Map<string, 'outage' | 'bug' | 'slow-outage'>();
 
 beforeAll(async () => {
   stack = await startTestStack({ contexts: ['orders', 'stock', 'payment', 'shipment'] });
@@ -29,6 +32,10 @@ beforeAll(async () => {
         const how = failing.get(request.orderId);
         if (how === 'outage') throw Object.assign(new Error('connect ECONNREFUSED 10.0.0.9:5432'), { code: 'ECONNREFUSED' });
         if (how === 'bug') throw new TypeError("Cannot read properties of undefined (reading 'limitCents')");
+        if (how === 'slow-outage') {
+          await new Promise((r) => setTimeout(r, 1500));
+          throw Object.assign(new Error('connect ETIMEDOUT 10.0.0.9:5432'), { code: 'ETIMEDOUT' });
+        }
         return credit.reserveCredit(request);
       },
     },
@@ -94,4 +101,16 @@ it('when an operator cancels the workflow of an order whose credit step keeps fa
   await expect(handle.result()).resolves.toMatchObject({ status: 'CANCELLED', reason: 'CUSTOMER_REQUEST' });
   expect(await timelineTypes(stack.prisma, input.orderId)).toContain('CancelRequested');
   expect(await balances(stack.prisma, { productId, customerId })).toEqual({ onHand: 10, reserved: 0, creditHeld: 0, creditConsumed: 0 });
+});
+
+it('when a cancel arrives while an attempt of the failing step is under way, then that attempt\'s failure ends the step and the order is CANCELLED (the saga does not fail)', async () => {
+  const { productId } = await aProduct(stack.prisma, { stock: 10 });
+  const { customerId } = await aCustomer(stack.prisma);
+  const input = orderInput({ customerId, lines: [{ productId, quantity: 1 }] });
+  failing.set(input.orderId, 'slow-outage');
+  const handle = await startSaga(stack, input);
+  await eventually(async () => (await handle.describe()).raw.pendingActivities ?? [], (p) => p.some((a) => a.activityType?.name === 'reserveCredit' && String(a.state) !== '1' && (a.attempt ?? 0) >= 1 && a.lastStartedTime != null));
+  await handle.executeUpdate(cancelUpdate);
+  await expect(handle.result()).resolves.toMatchObject({ status: 'CANCELLED', reason: 'CUSTOMER_REQUEST' });
+  expect(await balances(stack.prisma, { productId })).toMatchObject({ reserved: 0 });
 });
