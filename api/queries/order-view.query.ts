@@ -5,12 +5,6 @@ import type { PrismaClient } from '../../platform/prisma';
 export interface TimelineEntry { sequence: number; type: string; at: string; data: unknown }
 
 type TimelineRow = { type: string; at: Date; data: unknown };
-const timelineQuery = (prisma: PrismaClient, orderId: string) =>
-  prisma.domainEvent.findMany({ where: { orderId }, orderBy: { id: 'asc' }, select: { type: true, at: true, data: true } });
-
-export async function readTimeline(prisma: PrismaClient, orderId: string, afterSequence = 0): Promise<TimelineEntry[]> {
-  return toTimeline(await timelineQuery(prisma, orderId), afterSequence);
-}
 
 /**
  * The order's status and its timeline entries after `afterSequence`, in ONE statement (one
@@ -27,12 +21,10 @@ export async function readTimelineSince(prisma: PrismaClient, orderId: string, a
   return { status: row?.status ?? null, entries };
 }
 
-function toTimeline(rows: TimelineRow[], afterSequence = 0): TimelineEntry[] {
+function toTimeline(rows: TimelineRow[]): TimelineEntry[] {
   // The per-order sequence is the position in the timeline: stable because an order's events are
-  // appended by one saga step at a time.
-  return rows
-    .map((row, i) => ({ sequence: i + 1, type: row.type, at: row.at.toISOString(), data: row.data }))
-    .filter((entry) => entry.sequence > afterSequence);
+  // appended by one saga step at a time (readTimelineSince numbers them the same way in SQL).
+  return rows.map((row, i) => ({ sequence: i + 1, type: row.type, at: row.at.toISOString(), data: row.data }));
 }
 
 type OrderRow = NonNullable<Awaited<ReturnType<PrismaClient['order']['findUnique']>>>;
