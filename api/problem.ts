@@ -32,12 +32,6 @@ export const notFound = (code: string, what: string) => new HttpError(404, code,
 export const unknownRoute: RequestHandler = (req, _res, next) =>
   next(new HttpError(404, 'NOT_FOUND', `no route for ${req.method} ${req.path}`));
 
-/**
- * Postgres or Temporal unreachable, restarting or busy: the request may be retried later, so 503
- * rather than 500 (found by chaos: P2010 "Server has closed the connection" during a restart).
- */
-const isDependencyDown = (error: unknown): boolean => isTransient(error);
-
 export function errorMiddleware(logger: Logger): ErrorRequestHandler {
   return (error, req, res, _next) => {
     let problem: HttpError;
@@ -50,7 +44,8 @@ export function errorMiddleware(logger: Logger): ErrorRequestHandler {
       problem = new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'unsupported body encoding');
     } else if (typeof error?.status === 'number' && error.status >= 400 && error.status < 500) {
       problem = new HttpError(error.status, 'BAD_REQUEST', 'the request could not be read');
-    } else if (isDependencyDown(error)) {
+    } else if (isTransient(error)) {
+      // Postgres or Temporal unreachable, restarting or busy: retry later, so 503 rather than 500.
       logger.warn({ err: error, requestId: req.id, method: req.method, path: req.path }, 'dependency unavailable');
       res.setHeader('Retry-After', '5');
       problem = new HttpError(503, 'SERVICE_UNAVAILABLE', 'a dependency (database or workflow engine) is unavailable; retry shortly');

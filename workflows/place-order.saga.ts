@@ -7,7 +7,7 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { OrderStatus, RejectionReason } from '../domain/orders/order';
-import { canCancel } from '../domain/orders/order';
+import { canCancel, canRevise } from '../domain/orders/order';
 import type { OrderCommand } from '../domain/orders/order.commands';
 import { sagaActivities, summarized } from './activities';
 import { CompensationStack, type Compensation } from './compensations';
@@ -62,7 +62,7 @@ export async function placeOrderSaga(input: PlaceOrderInput): Promise<OrderSagaR
     return { orderId, status: 'CANCEL_PENDING' as const };
   }, {
     validator: () => {
-      if (!canCancel(status) || closing || cancelRequested || dispatchRequested || dispatching || locked()) {
+      if (!canCancel(status) || closing || cancelRequested || dispatchRequested || locked()) {
         throw ApplicationFailure.nonRetryable(`order ${orderId} is ${status} and cannot be cancelled`, 'ORDER_NOT_CANCELLABLE');
       }
     },
@@ -73,7 +73,7 @@ export async function placeOrderSaga(input: PlaceOrderInput): Promise<OrderSagaR
     return { orderId, status };
   }, {
     validator: () => {
-      if (status !== 'PAID' || closing || cancelRequested || dispatching || dispatchRequested || locked()) {
+      if (status !== 'PAID' || closing || cancelRequested || dispatchRequested || locked()) {
         throw ApplicationFailure.nonRetryable(`order ${orderId} is not waiting for dispatch`, 'ORDER_NOT_DISPATCHABLE');
       }
     },
@@ -84,14 +84,14 @@ export async function placeOrderSaga(input: PlaceOrderInput): Promise<OrderSagaR
     await condition(() => status !== 'APPROVAL_PENDING', Math.max(0, Math.min(waitMs, MAX_DECISION_WAIT_MS)));
     return { orderId, status };
   });
-  setHandler(dispatchSignal, () => { if (status === 'PAID' && !closing && !cancelRequested && !dispatching && !locked()) acceptDispatch(); });
+  setHandler(dispatchSignal, () => { if (status === 'PAID' && !closing && !cancelRequested && !locked()) acceptDispatch(); });
   setHandler(reviseUpdate, (request) => {
     pendingRevision = request;
     revisionsAccepted++;
     return { orderId, status: 'REVISION_PENDING' as const };
   }, {
     validator: (_request: ReviseRequest) => {
-      if ((status !== 'APPROVED' && status !== 'PAID') || closing || cancelRequested || dispatching || dispatchRequested || locked()) {
+      if (!canRevise(status) || closing || cancelRequested || dispatchRequested || locked()) {
         throw ApplicationFailure.nonRetryable(`order ${orderId} is ${status} and cannot be revised now`, 'ORDER_NOT_REVISABLE');
       }
       if (revisionsAccepted >= maxRevisions) {
@@ -251,6 +251,7 @@ export async function placeOrderSaga(input: PlaceOrderInput): Promise<OrderSagaR
       }
     }
     if (cancelRequested) return await cancelOnRequest();
+    // `closing` refuses further cancel, revise and dispatch; `dispatching` only names why.
     dispatching = true;
     closing = true;
     if (dispatchRequested) await transition('request-dispatch', { type: 'requestDispatch' });

@@ -4,7 +4,7 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type Wor
 import { ApplicationFailure } from '@temporalio/common';
 import type { PrismaClient } from '../../platform/prisma';
 import type { Config } from '../../platform/config';
-import { canCancel, type OrderLine, type OrderStatus } from '../../domain/orders/order';
+import { canCancel, canRevise, type OrderLine, type OrderStatus } from '../../domain/orders/order';
 import { orderWorkflowId } from '../../domain/orders/order.commands';
 import { cancelUpdate, dispatchUpdate, FINAL_REFUSAL, MAX_DECISION_WAIT_MS, reviseUpdate, type ReviseRequest } from '../../workflows/definitions';
 import { authenticate } from '../auth';
@@ -33,6 +33,9 @@ export function ordersRouter(deps: OrdersRouteDeps): Router {
     return order;
   }
   const orderIdOf = (req: Request) => (UUID.test(String(req.params.id)) ? String(req.params.id) : null);
+
+  /** The status the projection shows now (the workflow may not have caught up with it yet). */
+  const statusNow = async (orderId: string) => (await prisma.order.findUniqueOrThrow({ where: { id: orderId }, select: { status: true } })).status as OrderStatus;
 
   /** The order row if the caller may see it. */
   async function visibleOrder(req: Request) {
@@ -93,8 +96,7 @@ export function ordersRouter(deps: OrdersRouteDeps): Router {
     const row = await visibleOrder(req);
     const refuse = () => new HttpError(409, 'ORDER_NOT_CANCELLABLE', `order is ${row.status} and cannot be cancelled`);
     if (!canCancel(row.status as OrderStatus)) throw refuse();
-    const cancellable = async () => canCancel((await prisma.order.findUniqueOrThrow({ where: { id: row.id } })).status as OrderStatus);
-    await updateSaga(temporal, row.id, refuse, (h) => h.executeUpdate(cancelUpdate), cancellable);
+    await updateSaga(temporal, row.id, refuse, (h) => h.executeUpdate(cancelUpdate), async () => canCancel(await statusNow(row.id)));
     res.status(202).json({ orderId: row.id, status: 'CANCEL_PENDING' });
   });
 
@@ -102,8 +104,7 @@ export function ordersRouter(deps: OrdersRouteDeps): Router {
     const row = await visibleOrder(req);
     const refuse = () => new HttpError(409, 'ORDER_NOT_DISPATCHABLE', `order is ${row.status} and not waiting for dispatch`);
     if (row.status !== 'PAID') throw refuse();
-    const waiting = async () => (await prisma.order.findUniqueOrThrow({ where: { id: row.id } })).status === 'PAID';
-    await updateSaga(temporal, row.id, refuse, (h) => h.executeUpdate(dispatchUpdate), waiting);
+    await updateSaga(temporal, row.id, refuse, (h) => h.executeUpdate(dispatchUpdate), async () => (await statusNow(row.id)) === 'PAID');
     res.status(202).json({ orderId: row.id, status: row.status });
   });
 
@@ -111,7 +112,7 @@ export function ordersRouter(deps: OrdersRouteDeps): Router {
     const row = await visibleOrder(req);
     const { items } = parse(reviseOrderBody, req.body);
     const refuse = () => new HttpError(409, 'ORDER_NOT_REVISABLE', `order is ${row.status} and cannot be revised`);
-    if (row.status !== 'APPROVED' && row.status !== 'PAID') throw refuse();
+    if (!canRevise(row.status as OrderStatus)) throw refuse();
     // Lines the order already has keep their price; the saga applies the same rule to its own copy.
     const priced = await priceItems(deps, items, row.items as unknown as OrderLine[]);
     if (priced.totalCents < config.ORDER_MINIMUM_CENTS) {
@@ -122,8 +123,7 @@ export function ordersRouter(deps: OrdersRouteDeps): Router {
       totalCents: priced.totalCents,
       orderMinimumCents: config.ORDER_MINIMUM_CENTS,
     };
-    const revisable = async () => ['APPROVED', 'PAID'].includes((await prisma.order.findUniqueOrThrow({ where: { id: row.id } })).status);
-    await updateSaga(temporal, row.id, refuse, (h) => h.executeUpdate(reviseUpdate, { args: [request] }), revisable);
+    await updateSaga(temporal, row.id, refuse, (h) => h.executeUpdate(reviseUpdate, { args: [request] }), async () => canRevise(await statusNow(row.id)));
     res.status(202).json({ orderId: row.id, status: 'REVISION_PENDING' });
   });
 
