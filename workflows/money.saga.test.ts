@@ -111,15 +111,26 @@ describe('defect 4: revisions are bounded', () => {
   });
 });
 
+/** A tok_decline order held APPROVED: the payment worker is stopped; the caller restarts it. */
+async function approvedAwaitingDeclinedCharge() {
+  const { productId } = await aProduct(stack.prisma, { stock: 10, priceCents: 1000 });
+  const { customerId } = await aCustomer(stack.prisma);
+  await stack.stopWorker('payment');
+  const input = orderInput({ customerId, lines: [{ productId, quantity: 1 }], token: 'tok_decline', dispatchDelayMs: HOUR });
+  const handle = await startSaga(stack, input);
+  try {
+    await eventually(() => stack.prisma.order.findUnique({ where: { id: input.orderId } }), (o) => o?.status === 'APPROVED');
+  } catch (error) {
+    await stack.startWorker('payment');
+    throw error;
+  }
+  return { productId, customerId, input, handle };
+}
+
 describe('defect 5: every accepted request leaves a trace', () => {
   it('when a revision is accepted while APPROVED and the charge is then declined, then the timeline says the revision was overtaken', async () => {
-    const { productId } = await aProduct(stack.prisma, { stock: 10, priceCents: 1000 });
-    const { customerId } = await aCustomer(stack.prisma);
-    await stack.stopWorker('payment');
-    const input = orderInput({ customerId, lines: [{ productId, quantity: 1 }], token: 'tok_decline', dispatchDelayMs: HOUR });
-    const handle = await startSaga(stack, input);
+    const { productId, customerId, input, handle } = await approvedAwaitingDeclinedCharge();
     try {
-      await eventually(() => stack.prisma.order.findUnique({ where: { id: input.orderId } }), (o) => o?.status === 'APPROVED');
       await expect(handle.executeUpdate(reviseUpdate, { args: [revisionTo([{ productId, quantity: 2, unitPriceCents: 1000 }])] })).resolves.toMatchObject({ status: 'REVISION_PENDING' });
     } finally {
       await stack.startWorker('payment');
@@ -131,13 +142,8 @@ describe('defect 5: every accepted request leaves a trace', () => {
   });
 
   it('when a rejection is already being unwound, then a cancel is refused instead of accepted and forgotten', async () => {
-    const { productId } = await aProduct(stack.prisma, { stock: 10, priceCents: 1000 });
-    const { customerId } = await aCustomer(stack.prisma);
-    await stack.stopWorker('payment');
-    const input = orderInput({ customerId, lines: [{ productId, quantity: 1 }], token: 'tok_decline', dispatchDelayMs: HOUR });
-    const handle = await startSaga(stack, input);
+    const { input, handle } = await approvedAwaitingDeclinedCharge();
     try {
-      await eventually(() => stack.prisma.order.findUnique({ where: { id: input.orderId } }), (o) => o?.status === 'APPROVED');
       await stack.stopWorker('stock'); // the unwind will wait on releasing stock
       await stack.startWorker('payment');
       await eventually(() => timelineTypes(stack.prisma, input.orderId), (t) => t.includes('CreditReleased'));
