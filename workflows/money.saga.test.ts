@@ -111,7 +111,11 @@ describe('defect 4: revisions are bounded', () => {
   });
 });
 
-/** A tok_decline order held APPROVED: the payment worker is stopped; the caller restarts it. */
+/**
+ * A tok_decline order held APPROVED: the payment worker is stopped; the caller restarts it. Waits
+ * for the saga itself to be APPROVED — the projection commits a moment earlier, and an update sent
+ * in between would meet the validator still seeing APPROVAL_PENDING.
+ */
 async function approvedAwaitingDeclinedCharge() {
   const { productId } = await aProduct(stack.prisma, { stock: 10, priceCents: 1000 });
   const { customerId } = await aCustomer(stack.prisma);
@@ -119,7 +123,7 @@ async function approvedAwaitingDeclinedCharge() {
   const input = orderInput({ customerId, lines: [{ productId, quantity: 1 }], token: 'tok_decline', dispatchDelayMs: HOUR });
   const handle = await startSaga(stack, input);
   try {
-    await eventually(() => stack.prisma.order.findUnique({ where: { id: input.orderId } }), (o) => o?.status === 'APPROVED');
+    await eventually(() => handle.query(statusQuery), (s) => s.status === 'APPROVED');
   } catch (error) {
     await stack.startWorker('payment');
     throw error;
