@@ -6,8 +6,8 @@ import { chmodSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:f
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { ensureDatabase } from '../platform/postgres';
-import { startTemporalDevServer, stopChild, type DevServer } from '../platform/temporal-dev-server';
+import { ensureDatabase } from '../dev/postgres';
+import { startTemporalDevServer, stopChild, type DevServer } from '../dev/temporal-dev-server';
 import { freePort } from '../test/free-port';
 
 export const ROOT = path.resolve(__dirname, '..');

@@ -7,8 +7,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync, appendFileSync } from 'nod
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { applyMigrations } from '../platform/migrate';
-import { startEmbeddedPostgres, type RunningPostgres } from '../platform/postgres';
-import { startTemporalDevServer, type DevServer } from '../platform/temporal-dev-server';
+import { startEmbeddedPostgres, type RunningPostgres } from '../dev/postgres';
+import { startTemporalDevServer, type DevServer } from '../dev/temporal-dev-server';
 import { freePort } from '../test/free-port';
 import { CHAOS_DIR, LOG_DIR, sleep } from './config';
 import { ManagedProcess, waitForHttp, type UnexpectedExit } from './processes';

@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import pg from 'pg';
 import { Client, Connection } from '@temporalio/client';
-import { temporalBinary } from '../platform/temporal-dev-server';
+import { temporalBinary } from '../dev/temporal-dev-server';
 import { OrderStatusKey } from '../workflows/definitions';
 import type { DriveResult, DrivenOrder } from './driver';
 import type { Seed } from './seed';

@@ -22,7 +22,7 @@ function isRetryable(error: unknown): boolean {
 }
 
 // The time budget of one activity attempt, which must end inside its start-to-close timeout (10 s,
-// workflows/activities.ts) so a timed-out attempt never overlaps its retry as a zombie:
+// workflows/activity-proxies.ts) so a timed-out attempt never overlaps its retry as a zombie:
 //   waiting for a connection ≤ 2 s (POOL_WAIT_MS) + one transaction ≤ 3 s, and a conflict is retried
 //   only while that worst case still ends within 8 s of the first try — 2 s to spare.
 const TX_MAX_WAIT_MS = POOL_WAIT_MS;

@@ -187,7 +187,7 @@ function loadDotEnv(): void {
 
 /**
  * Task queue names; a prefix lets tests run isolated workers on one dev server. The saga derives the
- * same names from its own queue (workflows/activities.ts `queue`): change both together.
+ * same names from its own queue (workflows/activity-proxies.ts `queue`): change both together.
  */
 export function taskQueues(config: Pick<Config, 'TASK_QUEUE_PREFIX'>) {
   const p = config.TASK_QUEUE_PREFIX;

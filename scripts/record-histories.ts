@@ -4,7 +4,7 @@
 import { writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { temporalBinary } from '../platform/temporal-dev-server';
+import { temporalBinary } from '../dev/temporal-dev-server';
 import globalSetup from '../test/global-setup';
 import globalTeardown from '../test/global-teardown';
 import { aCustomer, aProduct, eventually, startTestStack, type TestStack } from '../test/harness';

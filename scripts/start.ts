@@ -9,8 +9,8 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { loadConfig } from '../platform/config';
 import { applyMigrations } from '../platform/migrate';
-import { dataDirInUse, startEmbeddedPostgres, type RunningPostgres } from '../platform/postgres';
-import { startTemporalDevServer, stopChild, type DevServer } from '../platform/temporal-dev-server';
+import { dataDirInUse, startEmbeddedPostgres, type RunningPostgres } from '../dev/postgres';
+import { startTemporalDevServer, stopChild, type DevServer } from '../dev/temporal-dev-server';
 import { CONTEXTS, type Context } from '../workers/worker-factory';
 import { seedCatalog } from '../prisma/seed';
 

@@ -8,8 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { applyMigrations } from '../platform/migrate';
 import { newKeyRingEntry } from '../platform/payload-codec';
-import { ensureDatabase, startEmbeddedPostgres } from '../platform/postgres';
-import { startTemporalDevServer } from '../platform/temporal-dev-server';
+import { ensureDatabase, startEmbeddedPostgres } from '../dev/postgres';
+import { startTemporalDevServer } from '../dev/temporal-dev-server';
 import { WORKFLOWS_PATH } from '../workers/worker-factory';
 import { freePort } from './free-port';
 

@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
-import type { RunningPostgres } from '../platform/postgres';
-import { dropDatabase } from '../platform/postgres';
-import type { DevServer } from '../platform/temporal-dev-server';
+import type { RunningPostgres } from '../dev/postgres';
+import { dropDatabase } from '../dev/postgres';
+import type { DevServer } from '../dev/temporal-dev-server';
 
 export default async function globalTeardown(): Promise<void> {
   const state = (globalThis as Record<string, unknown>).__SAGA_TEST__ as { postgres: RunningPostgres; temporal: DevServer; dir: string } | undefined;

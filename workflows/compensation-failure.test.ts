@@ -5,7 +5,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { createStockActivities } from '../activities/stock/stock.activities';
 import { aCustomer, aProduct, balances, queuesOf, startTestStack, type TestStack, dataConverterOf } from '../test/harness';
 import { orderInput, startSaga, timelineTypes } from '../test/saga-test-kit';
-import { COMPENSATION_ATTEMPTS_PER_ROUND } from './activities';
+import { COMPENSATION_ATTEMPTS_PER_ROUND } from './activity-proxies';
 import { CompensationFailingKey } from './definitions';
 
 let stack: TestStack;

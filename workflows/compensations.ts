@@ -4,7 +4,7 @@
 // capped back-off, which grows no history while it waits. Only a failure that retrying cannot fix
 // (a non-retryable error, i.e. a bug) starts another recorded round after a capped sleep.
 import { ActivityFailure, ApplicationFailure, CancellationScope, log, sleep } from '@temporalio/workflow';
-import { compensationActivities, type UndoActivities } from './activities';
+import { compensationActivities, type UndoActivities } from './activity-proxies';
 
 export interface Compensation { name: string; run: (undo: UndoActivities) => Promise<unknown> }
 export type OnPersistentFailure = (name: string, round: number, message: string) => Promise<void>;

@@ -3,7 +3,7 @@
 // key rotation an old history still replays, and without its key it does not.
 import { execFileSync } from 'node:child_process';
 import { Worker } from '@temporalio/worker';
-import { temporalBinary } from '../platform/temporal-dev-server';
+import { temporalBinary } from '../dev/temporal-dev-server';
 import { dataConverterFor, newKeyRingEntry, parseKeyRing } from '../platform/payload-codec';
 import { aCustomer, aProduct, startTestStack, type TestStack } from '../test/harness';
 import { orderInput, startSaga } from '../test/saga-test-kit';

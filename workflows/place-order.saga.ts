@@ -9,21 +9,13 @@ import {
 import type { OrderStatus, RejectionReason } from '../domain/orders/order';
 import { canCancel, canRevise } from '../domain/orders/order';
 import type { OrderCommand } from '../domain/orders/order.commands';
-import { sagaActivities, summarized } from './activities';
+import { declineCode, sagaActivities, summarized } from './activity-proxies';
 import { CompensationStack, type Compensation } from './compensations';
-import { reviseOrderSaga } from './revise-order.saga';
+import { reviseOrderSaga, type OrderSagaSteps } from './revise-order.saga';
 import {
   cancelUpdate, CompensationFailingKey, decisionUpdate, MAX_DECISION_WAIT_MS, CustomerIdKey, dispatchSignal, dispatchUpdate, OrderStatusKey, OrderTotalCentsKey, reviseUpdate,
   statusQuery, FINAL_REFUSAL, type OrderSagaResult, type PlaceOrderInput, type ReviseRequest, type SagaStep,
 } from './definitions';
-
-/** The failure type (business code) of a non-retryable activity decline, if it is one. */
-function declineCode(error: unknown): string | null {
-  if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.nonRetryable) {
-    return error.cause.type ?? null;
-  }
-  return null;
-}
 
 export async function placeOrderSaga(input: PlaceOrderInput): Promise<OrderSagaResult> {
   const { orderId } = input;
@@ -110,6 +102,8 @@ export async function placeOrderSaga(input: PlaceOrderInput): Promise<OrderSagaR
     upsertSearchAttributes([{ key: CompensationFailingKey, value: true }]);
     await act.orders.recordCompensationFailed({ orderId, compensation: name, attempt: round, message });
   };
+  /** What a revision does through the order saga: its activities, transitions and failure records. */
+  const sagaSteps: OrderSagaSteps = { act, transition, onCompensationFailure };
   const unwind = async () => {
     await compensations.unwind(onCompensationFailure);
     if (compensations.recovered) upsertSearchAttributes([{ key: CompensationFailingKey, value: false }]);
@@ -241,9 +235,7 @@ export async function placeOrderSaga(input: PlaceOrderInput): Promise<OrderSagaR
       const request: ReviseRequest = pendingRevision;
       revising = true;
       pendingRevision = null;
-      const outcome = await reviseOrderSaga({
-        orderId, revision: ++revisions, currentItems, paymentToken: input.paymentToken, act, transition, declineCode, onCompensationFailure,
-      }, request);
+      const outcome = await reviseOrderSaga({ orderId, revision: ++revisions, currentItems, paymentToken: input.paymentToken, saga: sagaSteps }, request);
       revising = false;
       if (outcome.revised) {
         currentItems = outcome.items;

@@ -6,7 +6,7 @@
 // A final order is left as it is.
 import { CancellationScope, upsertSearchAttributes } from '@temporalio/workflow';
 import { isFinal, type OrderStatus } from '../domain/orders/order';
-import { sagaActivities, summarized } from './activities';
+import { sagaActivities, summarized } from './activity-proxies';
 import { CompensationStack } from './compensations';
 import { CompensationFailingKey, OrderStatusKey } from './definitions';
 

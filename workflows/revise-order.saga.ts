@@ -9,20 +9,24 @@ import {
   keepSoldPrices, priceLines, revisionDelta, type OrderLine, type OrderStatus, type RevisionRejectionReason,
 } from '../domain/orders/order';
 import type { OrderCommand } from '../domain/orders/order.commands';
-import type { sagaActivities } from './activities';
+import type { sagaActivities } from './activity-proxies';
 import { CompensationStack, type OnPersistentFailure } from './compensations';
-import { summarized } from './activities';
+import { declineCode, summarized } from './activity-proxies';
 import type { ReviseRequest } from './definitions';
+
+/** The order saga as a revision uses it: the same activities, transitions (status and search attribute kept current) and failure records. */
+export interface OrderSagaSteps {
+  act: ReturnType<typeof sagaActivities>;
+  transition: (step: string, command: OrderCommand) => Promise<OrderStatus>;
+  onCompensationFailure: OnPersistentFailure;
+}
 
 export interface RevisionContext {
   orderId: string;
   revision: number;
   currentItems: readonly OrderLine[];
   paymentToken: string;
-  act: ReturnType<typeof sagaActivities>;
-  transition: (step: string, command: OrderCommand) => Promise<OrderStatus>;
-  declineCode: (error: unknown) => string | null;
-  onCompensationFailure: OnPersistentFailure;
+  saga: OrderSagaSteps;
 }
 
 export type RevisionOutcome = { revised: true; items: OrderLine[]; totalCents: number } | { revised: false; reason: string };
@@ -30,7 +34,8 @@ export type RevisionOutcome = { revised: true; items: OrderLine[]; totalCents: n
 const REVISION_DECLINES = new Set<string>(['OUT_OF_STOCK', 'CREDIT_LIMIT_EXCEEDED', 'PAYMENT_DECLINED']);
 
 export async function reviseOrderSaga(ctx: RevisionContext, request: ReviseRequest): Promise<RevisionOutcome> {
-  const { orderId, revision, act } = ctx;
+  const { orderId, revision, saga } = ctx;
+  const { act } = saga;
   const key = (step: string) => `${orderId}:revise-${revision}:${step}`;
   const label = (what: string) => `Revision ${revision}: ${what}`;
   // Lines the order already has keep the price they were sold at, whatever the API priced.
@@ -43,11 +48,11 @@ export async function reviseOrderSaga(ctx: RevisionContext, request: ReviseReque
   const less = Math.max(0, -delta.totalDeltaCents);
 
   try {
-    await ctx.transition(`revise-${revision}-request`, { type: 'requestRevision', lines, orderMinimumCents: request.orderMinimumCents });
+    await saga.transition(`revise-${revision}-request`, { type: 'requestRevision', lines, orderMinimumCents: request.orderMinimumCents });
   } catch (error) {
     // The API checks the minimum and the status before sending; if they changed meanwhile, the
     // revision never started and the order is untouched.
-    const code = ctx.declineCode(error);
+    const code = declineCode(error);
     if (code === 'ORDER_MINIMUM_NOT_MET' || code === 'ORDER_NOT_REVISABLE') return { revised: false, reason: code };
     throw error;
   }
@@ -66,22 +71,22 @@ export async function reviseOrderSaga(ctx: RevisionContext, request: ReviseReque
       await summarized(act.payment.adjustPayment, label(`charge ${more}¢ more`), { orderId, stepKey: key('payment'), deltaCents: more, token: ctx.paymentToken });
     }
   } catch (error) {
-    const code = ctx.declineCode(error);
+    const code = declineCode(error);
     if (!code || !REVISION_DECLINES.has(code)) throw error;
-    await undo.unwind(ctx.onCompensationFailure);
-    await ctx.transition(`revise-${revision}-reject`, { type: 'rejectRevision', reason: code as RevisionRejectionReason });
+    await undo.unwind(saga.onCompensationFailure);
+    await saga.transition(`revise-${revision}-reject`, { type: 'rejectRevision', reason: code as RevisionRejectionReason });
     return { revised: false, reason: code };
   }
 
   // Every increase holds: the revision is decided. Give back what the new lines no longer need.
   const release = new CompensationStack();
   if (less > 0) {
-    await release.complete({ name: `revision-${revision}:refund`, run: (u) => summarized(u.payment.adjustPayment, label(`refund ${less}¢`), { orderId, stepKey: key('payment'), deltaCents: -less, token: ctx.paymentToken }) }, ctx.onCompensationFailure);
-    await release.complete({ name: `revision-${revision}:releaseCredit`, run: (u) => summarized(u.credit.adjustCredit, label(`release ${less}¢ of credit`), { orderId, stepKey: key('credit'), deltaCents: -less }) }, ctx.onCompensationFailure);
+    await release.complete({ name: `revision-${revision}:refund`, run: (u) => summarized(u.payment.adjustPayment, label(`refund ${less}¢`), { orderId, stepKey: key('payment'), deltaCents: -less, token: ctx.paymentToken }) }, saga.onCompensationFailure);
+    await release.complete({ name: `revision-${revision}:releaseCredit`, run: (u) => summarized(u.credit.adjustCredit, label(`release ${less}¢ of credit`), { orderId, stepKey: key('credit'), deltaCents: -less }) }, saga.onCompensationFailure);
   }
   if (removed.length > 0) {
-    await release.complete({ name: `revision-${revision}:releaseStock`, run: (u) => summarized(u.stock.adjustReservation, label(`release ${removed.length} line(s) of stock`), { orderId, stepKey: key('stock-release'), deltas: removed }) }, ctx.onCompensationFailure);
+    await release.complete({ name: `revision-${revision}:releaseStock`, run: (u) => summarized(u.stock.adjustReservation, label(`release ${removed.length} line(s) of stock`), { orderId, stepKey: key('stock-release'), deltas: removed }) }, saga.onCompensationFailure);
   }
-  await ctx.transition(`revise-${revision}-confirm`, { type: 'reviseOrder', lines });
+  await saga.transition(`revise-${revision}-confirm`, { type: 'reviseOrder', lines });
   return { revised: true, items: newItems, totalCents };
 }

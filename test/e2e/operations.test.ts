@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { temporalBinary } from '../../platform/temporal-dev-server';
+import { temporalBinary } from '../../dev/temporal-dev-server';
 import { orderIdFromWorkflowId, orderWorkflowId } from '../../domain/orders/order.commands';
 import { aCustomer, aProduct, eventually, startTestStack, tokenFor, type TestStack } from '../harness';
 import { runSaga, orderInput, startSaga } from '../saga-test-kit';

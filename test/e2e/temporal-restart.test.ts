@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { aCustomer, aProduct, startTestStack, type TestStack } from '../harness';
 import { freePort } from '../free-port';
-import { startTemporalDevServer, type DevServer } from '../../platform/temporal-dev-server';
+import { startTemporalDevServer, type DevServer } from '../../dev/temporal-dev-server';
 import { orderInput, startSaga, timelineTypes } from '../saga-test-kit';
 
 let server: DevServer;

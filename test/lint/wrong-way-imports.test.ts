@@ -40,8 +40,8 @@ const forbidden: [string, string, string][] = [
   ['api/x.ts', '../workflows/place-order.saga', 'import-x/no-restricted-paths'],
   ['domain/orders/x.ts', '../../persistence/order.repository', 'import-x/no-restricted-paths'],
   ['domain/orders/x.ts', '../../workflows/definitions', 'import-x/no-restricted-paths'],
-  ['workflows/activities.ts', '../activities/stock/stock.activities', '@typescript-eslint/no-restricted-imports'],
-  ['workflows/activities.ts', '../persistence/transaction', 'import-x/no-restricted-paths'],
+  ['workflows/activity-proxies.ts', '../activities/stock/stock.activities', '@typescript-eslint/no-restricted-imports'],
+  ['workflows/activity-proxies.ts', '../persistence/transaction', 'import-x/no-restricted-paths'],
   ['activities/stock/x.ts', '../../workflows/definitions', 'import-x/no-restricted-paths'],
   ['activities/stock/x.ts', '../../api/problem', 'import-x/no-restricted-paths'],
   ['persistence/x.ts', '../activities/shared/business-failure', 'import-x/no-restricted-paths'],
@@ -54,7 +54,7 @@ const forbidden: [string, string, string][] = [
 
 const allowed: [string, string, string][] = [
   ['api imports persistence, the order contracts and the workflow definitions', 'api/x.ts', importing('../persistence/order.repository', '../domain/orders/order.commands', '../workflows/definitions')],
-  ['a workflow imports activity types', 'workflows/activities.ts', 'import type { StockActivities } from \'../activities/stock/stock.activities\';\nexport type Used = StockActivities;\n'],
+  ['a workflow imports activity types', 'workflows/activity-proxies.ts', 'import type { StockActivities } from \'../activities/stock/stock.activities\';\nexport type Used = StockActivities;\n'],
   ['activities import persistence and platform', 'activities/stock/x.ts', importing('../../persistence/product.repository', '../../platform/config')],
   ['a domain test imports test builders', 'domain/orders/x.test.ts', importing('../../test/builders/order.builders')],
 ];

@@ -1,6 +1,6 @@
 // One activity proxy per bounded context, each on its own task queue. The queue names come from the
 // workflow's own queue (`<prefix>orders`), so isolated deployments (and tests) keep their prefix.
-import { ActivityCancellationType, proxyActivities, workflowInfo, type ActivityFunctionWithOptions, type ActivityOptions } from '@temporalio/workflow';
+import { ActivityCancellationType, ActivityFailure, ApplicationFailure, proxyActivities, workflowInfo, type ActivityFunctionWithOptions, type ActivityOptions } from '@temporalio/workflow';
 import type { OrderActivities } from '../activities/orders/order.activities';
 import type { StockActivities } from '../activities/stock/stock.activities';
 import type { CreditActivities } from '../activities/credit/credit.activities';
@@ -69,4 +69,12 @@ export type UndoActivities = ReturnType<typeof compensationActivities>;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function summarized<F extends (...args: any[]) => Promise<any>>(fn: ActivityFunctionWithOptions<F>, summary: string, ...args: Parameters<F>): ReturnType<F> {
   return fn.executeWithOptions({ summary }, args) as ReturnType<F>;
+}
+
+/** The failure type (business code) of a non-retryable activity decline, if it is one. */
+export function declineCode(error: unknown): string | null {
+  if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.nonRetryable) {
+    return error.cause.type ?? null;
+  }
+  return null;
 }
