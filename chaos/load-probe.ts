@@ -7,6 +7,8 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 
 export interface Latency { requests: number; ok: number; statuses: Record<string, number>; p50: number; p99: number; max: number; ms: number }
+/** One probe request: when it was due (epoch ms), how long it took from then, its status. */
+export interface Sample { due: number; ms: number; status: number }
 
 export const percentile = (values: number[], p: number): number => {
   if (!values.length) return 0;
@@ -53,7 +55,8 @@ export function request(baseUrl: string, method: string, path: string, options: 
   });
 }
 
-export interface ProbeSpec { requests: number; concurrency: number; perSecond: number }
+/** `startAt` (epoch ms): begin then rather than at once, so a probe on another thread can be lined up with load. */
+export interface ProbeSpec { requests: number; concurrency: number; perSecond: number; startAt?: number }
 
 export const describeProbe = (p: ProbeSpec) => `${p.requests} requests, ${p.perSecond}/s, ≤ ${p.concurrency} in flight`;
 
@@ -63,35 +66,39 @@ export const describeProbe = (p: ProbeSpec) => `${p.requests} requests, ${p.perS
  * probe built itself), at most `concurrency` in flight, each lane on its own kept-alive connection.
  * Each latency runs from when the request was due, so a stalled API is not hidden by a stalled probe.
  */
-export async function probeLatency(baseUrl: string, targets: { path: string; token: string }[], spec: ProbeSpec): Promise<Latency> {
+export async function probeLatency(baseUrl: string, targets: { path: string; token: string }[], spec: ProbeSpec): Promise<Latency & { samples: Sample[] }> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: spec.concurrency });
-  const started = performance.now();
+  const started = spec.startAt === undefined ? performance.now() : spec.startAt - performance.timeOrigin;
   try {
-    const replies = await pool(spec.requests, spec.concurrency, async (i) => {
+    const replies = await pool(spec.requests, spec.concurrency, async (i): Promise<Sample> => {
       const target = targets[i % targets.length]!;
       const due = started + (i * 1000) / spec.perSecond;
       await sleepUntil(due);
       const reply = await request(baseUrl, 'GET', target.path, { headers: { authorization: `Bearer ${target.token}` }, agent });
       // Timed from when it was due: a request held back because every lane was busy waited too.
-      return { ...reply, ms: performance.now() - due };
+      return { due: performance.timeOrigin + due, ms: performance.now() - due, status: reply.status };
     });
-    const requests = spec.requests;
-    const statuses: Record<string, number> = {};
-    for (const r of replies) statuses[r.status] = (statuses[r.status] ?? 0) + 1;
-    const times = replies.map((r) => r.ms);
-    return { requests, ok: replies.filter((r) => r.status === 200).length, statuses, p50: percentile(times, 50), p99: percentile(times, 99), max: Math.max(...times), ms: performance.now() - started };
+    return { ...summarize(replies), ms: performance.now() - started, samples: replies };
   } finally {
     agent.destroy();
   }
 }
 
+/** Percentiles and statuses of a set of samples (a whole probe, or the part of it due in some window). */
+export function summarize(samples: Sample[]): Omit<Latency, 'ms'> {
+  const statuses: Record<string, number> = {};
+  for (const s of samples) statuses[s.status] = (statuses[s.status] ?? 0) + 1;
+  const times = samples.map((s) => s.ms);
+  return { requests: samples.length, ok: samples.filter((s) => s.status === 200).length, statuses, p50: percentile(times, 50), p99: percentile(times, 99), max: times.length ? Math.max(...times) : 0 };
+}
+
 /** probeLatency() on a worker thread (probe.worker.ts), so the caller's own load does not skew it. */
-export function probeLatencyIsolated(baseUrl: string, targets: { path: string; token: string }[], spec: ProbeSpec): Promise<Latency> {
+export function probeLatencyIsolated(baseUrl: string, targets: { path: string; token: string }[], spec: ProbeSpec): Promise<Latency & { samples: Sample[] }> {
   return new Promise((resolve, reject) => {
     // A worker thread does not inherit `--import tsx`: it registers tsx itself, then loads the probe.
     const boot = `require('tsx/cjs/api').register(); require(${JSON.stringify(path.join(__dirname, 'probe.worker.ts'))});`;
     const worker = new Worker(boot, { eval: true, workerData: { baseUrl, targets, spec } });
-    worker.once('message', (latency: Latency) => {
+    worker.once('message', (latency: Latency & { samples: Sample[] }) => {
       resolve(latency);
       void worker.terminate();
     });

@@ -12,7 +12,7 @@ import type { SecurityResult } from './security';
 import type { FuzzResult } from './fuzz';
 import { describeProbe } from './load-probe';
 import { METRICS_FLOOD } from './limit-checks';
-import { LATENCY_FACTOR, PROBE } from './stream-checks';
+import { LATENCY_FACTOR, PROBE, STREAM_PROBE, STREAM_SLICES } from './stream-checks';
 import { SLOW_LORIS } from './slow-loris';
 
 export interface RunReport {
@@ -247,14 +247,18 @@ Each check is pass/fail and requires no 5xx. They run after the other attacks, i
 - **SSE stream caps**: 50 accounts of their own (registered and logged in over the API), each with one open order:
   the orders worker is frozen with SIGSTOP meanwhile, because a final order's stream replays and closes at once;
   it is resumed (SIGCONT) after the slow-loris window, those orders then complete, and every invariant above
-  covers them. 20 attempts per account, 1 000 in all, arriving evenly, every opened stream held open: the first 30
+  covers them. 20 attempts per account, 1 000 in all, every opened stream held open: the first 30
   accounts (the process has room) must get exactly ${r.security.limits.streamsPerCustomer} each, the other 20 only what is left under the process
   cap, lowered to ${r.security.limits.streamsPerProcess} in this cluster (default 1 000) so that 50 × ${r.security.limits.streamsPerCustomer} reaches it; every refusal is 429
-  \`TOO_MANY_STREAMS\` problem+json with \`Retry-After\`. GET /orders/:id is probed (${describeProbe(PROBE)},
-  open loop from a thread of its own, each latency timed from when the request was due) just before and while the
-  attempts arrive; the p99 during must be within ${LATENCY_FACTOR}× of the p99 before. Then every stream is closed and a new
-  one must open. For scale, not judged: the same probe while as many plain GET /orders/:id arrive at the same pace
-  (what any such load does to the p99 here), and the API's event-loop delay (its own \`/metrics\`) per window.
+  \`TOO_MANY_STREAMS\` problem+json with \`Retry-After\`. GET /orders/:id is probed (${describeProbe(STREAM_PROBE)},
+  open loop from a thread of its own, each latency timed from when the request was due) while the attempts arrive
+  in ${STREAM_SLICES.on} slices of ${STREAM_SLICES.ms / 1000} s that alternate with ${STREAM_SLICES.on + 1} slices of the same length without attempts (the opened
+  streams stay held throughout): the p99 of the requests due in attempt slices must be within ${LATENCY_FACTOR}× of the p99 of those
+  due in the slices between (the first ${STREAM_SLICES.guardMs} ms of every slice count for neither). Interleaving, rather than a window
+  before and a window during, lets a drift or stall of this shared two-core machine fall on both sides alike. Then every
+  stream is closed and a new one must open. For scale, not judged: the same probe just before any stream was open
+  (${describeProbe(PROBE)}), and once more while plain GET /orders/:id arrive at the attempts' pace (what any such load
+  does to the p99 here), and the API's event-loop delay (its own \`/metrics\`) per window.
 - **slow-loris on SSE**: ${SLOW_LORIS.connections} connections send a stream request one byte every ${SLOW_LORIS.byteEveryMs} ms (never completing) while
   ${SLOW_LORIS.neverReadPerAccount * 50} streams are opened and never read (socket paused), held ${SLOW_LORIS.holdMs / 1000} s; the same probe of GET /orders/:id runs meanwhile
   and must be answered 200 throughout (its p99 is reported). The trickling connections then go on, through the floods below,
