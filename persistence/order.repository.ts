@@ -1,9 +1,10 @@
 // Maps the Order aggregate to its row. The row doubles as the read model, so writing the aggregate
 // is also updating the projection — in the same transaction as the events.
-import type { Tx } from '../platform/prisma';
+import { Prisma, type PrismaClient, type Tx } from '../platform/prisma';
+import type { DomainEvent } from '../domain/shared/domain-event';
 import { placeOrder, type Order, type OrderLine } from '../domain/orders/order';
 import type { PlaceOrderInput } from '../domain/orders/order.commands';
-import { appendEvents, VersionConflict } from './transaction';
+import { appendEvents, eventRows, VersionConflict, type EventSource } from './transaction';
 
 type OrderRow = NonNullable<Awaited<ReturnType<Tx['order']['findUnique']>>>;
 
@@ -30,6 +31,45 @@ export async function loadOwnedOrder(tx: Tx, orderId: string): Promise<{ order: 
   const row = await tx.order.findUnique({ where: { id: orderId } });
   if (!row) throw new Error(`order ${orderId} not found`);
   return { order: toOrder(row), sagaRunId: row.sagaRunId };
+}
+
+/**
+ * The order, the run that owns it and whether the step `stepKey` already committed, in one statement
+ * (one snapshot): a step that commits after this read bumps the version, so the guarded write below
+ * then fails and the caller reads again.
+ */
+export async function loadOrderForStep(db: PrismaClient, orderId: string, stepKey: string): Promise<{ order: Order; sagaRunId: string | null; stepDone: boolean }> {
+  const rows = await db.$queryRaw<(OrderRow & { stepDone: boolean })[]>`
+    SELECT o.id, o.customer_id AS "customerId", o.status, o.items, o.total_cents AS "totalCents",
+           o.rejection_reason AS "rejectionReason", o.cancellation_reason AS "cancellationReason",
+           o.status_before_lock AS "statusBeforeLock", o.saga_run_id AS "sagaRunId", o.version,
+           EXISTS (SELECT 1 FROM domain_events WHERE step_key = ${`${stepKey}#0`}) AS "stepDone"
+    FROM orders o WHERE o.id = ${orderId}::uuid`;
+  const row = rows[0];
+  if (!row) throw new Error(`order ${orderId} not found`);
+  return { order: toOrder(row), sagaRunId: row.sagaRunId, stepDone: row.stepDone };
+}
+
+/**
+ * The order's new state and its events in ONE statement, only if nobody changed the order since
+ * `expectedVersion` was read (else VersionConflict, retried on fresh data). Atomic on its own: no
+ * transaction round trips. The events carry the step key, so a step commits once.
+ */
+export async function saveOrderWithEvents(db: PrismaClient, order: Order, expectedVersion: number, source: EventSource, events: readonly DomainEvent[], at: Date): Promise<void> {
+  const appended = events.length === 0 ? Prisma.sql`SELECT 0` : Prisma.sql`
+      INSERT INTO domain_events (order_id, context, aggregate_id, type, data, step_key, at)
+      SELECT e.* FROM saved, (VALUES ${eventRows(source, events, at)}) AS e(order_id, context, aggregate_id, type, data, step_key, at)
+      RETURNING 1`;
+  const rows = await db.$queryRaw<{ updated: number }[]>`
+    WITH saved AS (
+      UPDATE orders SET status = ${order.status}, items = ${JSON.stringify(order.items)}::jsonb, total_cents = ${order.totalCents},
+             rejection_reason = ${order.rejectionReason}, cancellation_reason = ${order.cancellationReason},
+             status_before_lock = ${order.statusBeforeLock}, version = ${expectedVersion + 1}, updated_at = ${at}
+      WHERE id = ${order.id}::uuid AND version = ${expectedVersion}
+      RETURNING id
+    ), appended AS (${appended})
+    SELECT (SELECT count(*) FROM saved)::int AS updated`;
+  if (rows[0]?.updated !== 1) throw new VersionConflict(`order ${order.id}`);
 }
 
 /** Writes the new state only if nobody changed the order since `expectedVersion` was read. */

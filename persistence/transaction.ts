@@ -1,7 +1,7 @@
 // One activity (or one API write) = one transaction on one aggregate. Writes are guarded by `version` (optimistic
 // locking); a lost race, a serialization failure or a duplicate step-key insert rolls the whole
 // transaction back and runs it again on fresh data, so concurrent sagas never lose an update.
-import { POOL_WAIT_MS, type PrismaClient, type Tx } from '../platform/prisma';
+import { POOL_WAIT_MS, Prisma, type PrismaClient, type Tx } from '../platform/prisma';
 import type { DomainEvent } from '../domain/shared/domain-event';
 
 export class VersionConflict extends Error {
@@ -30,10 +30,19 @@ const TX_TIMEOUT_MS = 3_000;
 const ATTEMPT_BUDGET_MS = 8_000;
 
 export async function inTransaction<T>(prisma: PrismaClient, work: (tx: Tx) => Promise<T>, maxAttempts = 30): Promise<T> {
+  return withRetries(() => prisma.$transaction(work, { maxWait: TX_MAX_WAIT_MS, timeout: TX_TIMEOUT_MS }), maxAttempts);
+}
+
+/**
+ * Runs `work` again on a lost race (a version conflict, a serialization failure, a duplicate key),
+ * within the same attempt budget as inTransaction. For work that is a read plus ONE guarded
+ * statement (atomic on its own): no BEGIN/COMMIT round trips, no connection held between them.
+ */
+export async function withRetries<T>(work: () => Promise<T>, maxAttempts = 30): Promise<T> {
   const started = Date.now();
   for (let attempt = 1; ; attempt++) {
     try {
-      return await prisma.$transaction(work, { maxWait: TX_MAX_WAIT_MS, timeout: TX_TIMEOUT_MS });
+      return await work();
     } catch (error) {
       if (attempt >= maxAttempts || !isRetryable(error)) throw error;
       if (Date.now() - started + TX_MAX_WAIT_MS + TX_TIMEOUT_MS > ATTEMPT_BUDGET_MS) throw error;
@@ -59,6 +68,14 @@ export async function appendEvents(tx: Tx, source: EventSource, events: readonly
       at,
     })),
   });
+}
+
+/**
+ * The events as rows of a VALUES list for a hand-written guarded statement (same columns and step
+ * keys as appendEvents): `INSERT INTO domain_events (…) SELECT … FROM (VALUES ${eventRows(…)}) …`.
+ */
+export function eventRows(source: EventSource, events: readonly DomainEvent[], at: Date): Prisma.Sql {
+  return Prisma.join(events.map((event, i) => Prisma.sql`(${source.orderId}::uuid, ${source.context}, ${source.aggregateId}, ${event.type}, ${JSON.stringify(event.data)}::jsonb, ${source.stepKey ? `${source.stepKey}#${i}` : null}, ${at}::timestamptz)`));
 }
 
 /** True when the saga step with this key already committed (a retry or a duplicate delivery). */

@@ -1,8 +1,10 @@
 // One Prisma client per process, on the pg driver adapter (Prisma 7's Rust-free client).
 import { PrismaPg } from '@prisma/adapter-pg';
-import { PrismaClient } from '../generated/prisma/client';
+import { Prisma, PrismaClient } from '../generated/prisma/client';
 
 export type { PrismaClient };
+/** Prisma's SQL template helpers (Prisma.sql, Prisma.join) for the few hand-written statements. */
+export { Prisma };
 export type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
 
 /**

@@ -1,6 +1,9 @@
 // One activity proxy per bounded context, each on its own task queue. The queue names come from the
 // workflow's own queue (`<prefix>orders`), so isolated deployments (and tests) keep their prefix.
-import { ActivityCancellationType, ActivityFailure, ApplicationFailure, proxyActivities, workflowInfo, type ActivityFunctionWithOptions, type ActivityOptions } from '@temporalio/workflow';
+import {
+  ActivityCancellationType, ActivityFailure, ApplicationFailure, proxyActivities, proxyLocalActivities, workflowInfo,
+  type ActivityFunctionWithOptions, type ActivityOptions, type LocalActivityFunctionWithOptions, type LocalActivityOptions,
+} from '@temporalio/workflow';
 import type { OrderActivities } from '../activities/orders/order.activities';
 import type { StockActivities } from '../activities/stock/stock.activities';
 import type { CreditActivities } from '../activities/credit/credit.activities';
@@ -51,6 +54,21 @@ export function sagaActivities() {
   };
 }
 
+// The orders context's own steps (record the order, its transitions) run as local activities on the
+// orders worker, which also runs the saga: the projection write happens in the worker that decides
+// it, without a task-queue round trip through the server (as Temporal's order reference app does).
+// Same timeout and retry policy as a regular step; a local activity retrying past a minute is
+// rescheduled by a durable timer, so an outage of Postgres is still waited out without limit.
+const local: LocalActivityOptions = {
+  startToCloseTimeout: '10s',
+  retry: forward.retry,
+};
+
+/** The order's own steps as local activities (the saga shape since the patch `local-order-steps`). */
+export function localOrderActivities() {
+  return proxyLocalActivities<OrderActivities>(local);
+}
+
 /** Compensations and releases: `persistent` is the round after a recorded failure (retried for ever). */
 export function compensationActivities(persistent = false) {
   const options = persistent ? persisting : compensating;
@@ -67,7 +85,7 @@ export type UndoActivities = ReturnType<typeof compensationActivities>;
  * counts, amounts and country only).
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function summarized<F extends (...args: any[]) => Promise<any>>(fn: ActivityFunctionWithOptions<F>, summary: string, ...args: Parameters<F>): ReturnType<F> {
+export function summarized<F extends (...args: any[]) => Promise<any>>(fn: ActivityFunctionWithOptions<F> | LocalActivityFunctionWithOptions<F>, summary: string, ...args: Parameters<F>): ReturnType<F> {
   return fn.executeWithOptions({ summary }, args) as ReturnType<F>;
 }
 

@@ -2,7 +2,7 @@
 // server and real Postgres: each test is a scenario that once ended with money or stock wrong or an
 // order locked for good.
 import { aCustomer, aProduct, balances, eventually, startTestStack, type TestStack } from '../test/harness';
-import { orderInput, startSaga, timelineTypes } from '../test/saga-test-kit';
+import { activityOutcome, orderInput, startSaga, timelineTypes } from '../test/saga-test-kit';
 import { cancelUpdate, reviseUpdate, statusQuery, type ReviseRequest } from './definitions';
 import { orderWorkflowId } from '../domain/orders/order.commands';
 import { providerLedger } from '../test/provider-ledger';
@@ -54,8 +54,9 @@ describe('defect 1: a declined revision never has to re-acquire what it gave up'
       await eventually(() => timelineTypes(stack.prisma, input.orderId), (t) => t.includes('RevisionRequested') && t.lastIndexOf('StockReserved') > t.indexOf('RevisionRequested'));
       const rivalOrder = orderInput({ customerId: rival, lines: [{ productId: a, quantity: 2 }], dispatchDelayMs: HOUR });
       rivalOrderId = rivalOrder.orderId;
-      await startSaga(stack, rivalOrder);
-      await eventually(() => timelineTypes(stack.prisma, rivalOrderId), (t) => t.includes('StockReserved') || t.includes('OrderRejected'));
+      const rivalSaga = await startSaga(stack, rivalOrder);
+      // The rival's stock step has run (its credit step, at the same time, waits for the credit worker).
+      await eventually(() => activityOutcome(rivalSaga, 'reserveStock'), (outcome) => outcome !== null);
     } finally {
       await stack.startWorker('credit');
     }

@@ -28,13 +28,13 @@ describe('placeOrderSaga', () => {
     expect({ ...order, totalCents: Number(order.totalCents) }).toMatchObject({ status: 'SHIPPED', rejectionReason: null, cancellationReason: null, totalCents: 3000 });
   });
 
-  it('when stock is short, then the order is REJECTED / OUT_OF_STOCK and nothing is held', async () => {
+  it('when stock is short, then the order is REJECTED / OUT_OF_STOCK and nothing is held (the credit reserved at the same time is released)', async () => {
     const { productId, customerId } = await setup({ stock: 2 });
     const { input, result } = await runSaga(stack, { customerId, lines: [{ productId, quantity: 3 }] });
 
-    expect(result).toMatchObject({ status: 'REJECTED', reason: 'OUT_OF_STOCK', compensationsRun: [] });
+    expect(result).toMatchObject({ status: 'REJECTED', reason: 'OUT_OF_STOCK', compensationsRun: ['releaseCredit'] });
     expect(await balances(stack.prisma, { productId, customerId })).toEqual({ onHand: 2, reserved: 0, creditHeld: 0, creditConsumed: 0 });
-    expect(await timelineTypes(stack.prisma, input.orderId)).toEqual(['OrderPlaced', 'OrderRejected']);
+    expect(await timelineTypes(stack.prisma, input.orderId)).toEqual(['OrderPlaced', 'CreditReserved', 'CreditReleased', 'OrderRejected']);
   });
 
   it('when one line of several is short, then no line stays reserved', async () => {

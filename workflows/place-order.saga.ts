@@ -3,13 +3,13 @@
 // A failed step or a customer cancel runs the compensations of the steps already done, in reverse.
 // Business rejections are normal completions with a reason; outages are retried by the activities.
 import {
-  ActivityFailure, allHandlersFinished, ApplicationFailure, CancellationScope, condition, isCancellation, log, setHandler,
+  ActivityFailure, allHandlersFinished, ApplicationFailure, CancellationScope, condition, isCancellation, log, patched, setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { OrderStatus, RejectionReason } from '../domain/orders/order';
 import { canCancel, canRevise } from '../domain/orders/order';
 import type { OrderCommand } from '../domain/orders/order.commands';
-import { declineCode, sagaActivities, summarized } from './activity-proxies';
+import { declineCode, localOrderActivities, sagaActivities, summarized } from './activity-proxies';
 import { CompensationStack, type Compensation } from './compensations';
 import { reviseOrderSaga, type OrderSagaSteps } from './revise-order.saga';
 import {
@@ -17,9 +17,19 @@ import {
   statusQuery, FINAL_REFUSAL, type OrderSagaResult, type PlaceOrderInput, type ReviseRequest, type SagaStep,
 } from './definitions';
 
+/**
+ * The saga's shape since this patch: the order's own steps (record, transitions) as local activities,
+ * stock and credit reserved at once, and stock committed and credit consumed at once. Sagas started
+ * before it replay (and finish) on the old shape: one step after the other, all regular activities.
+ */
+export const SHAPE_PATCH = 'local-order-steps-concurrent-reservations';
+
 export async function placeOrderSaga(input: PlaceOrderInput): Promise<OrderSagaResult> {
   const { orderId } = input;
   const act = sagaActivities();
+  // Decided by the patch at the saga's first step (runSaga); transitions before then cannot happen.
+  let orderSteps: typeof act.orders | ReturnType<typeof localOrderActivities> = act.orders;
+  let concurrentSteps = false;
   const compensations = new CompensationStack();
   const completedSteps: SagaStep[] = [];
   let status: OrderStatus = 'APPROVAL_PENDING';
@@ -42,6 +52,7 @@ export async function placeOrderSaga(input: PlaceOrderInput): Promise<OrderSagaR
   // The forward step under way, so a cancel can stop it between attempts (see `step`).
   let stepInFlight: CancellationScope | null = null;
   let currentItems = input.items;
+  interface ForwardStep { name: SagaStep; compensation: Compensation; declines: readonly RejectionReason[]; run: () => Promise<unknown> }
   const locked = () => pendingRevision !== null || revising;
 
   setHandler(statusQuery, () => ({
@@ -94,7 +105,7 @@ export async function placeOrderSaga(input: PlaceOrderInput): Promise<OrderSagaR
   });
 
   const transition = async (step: string, command: OrderCommand) => {
-    status = await summarized(act.orders.transitionOrder, `Order: ${command.type}`, { orderId, step, command });
+    status = await summarized(orderSteps.transitionOrder, `Order: ${command.type}`, { orderId, step, command });
     upsertSearchAttributes([{ key: OrderStatusKey, value: status }]);
     return status;
   };
@@ -109,40 +120,59 @@ export async function placeOrderSaga(input: PlaceOrderInput): Promise<OrderSagaR
     if (compensations.recovered) upsertSearchAttributes([{ key: CompensationFailingKey, value: false }]);
   };
   /**
-   * Runs a forward step. Done → its compensation is pushed. A decline (or any permanent failure:
-   * SAGA_STEP_FAILED) is returned as the rejection reason. A cancel stops the step between attempts:
-   * an attempt under way finishes first, so the step either happened or committed nothing; its
-   * compensation is pushed either way (compensations give back by state, so they are no-ops when
-   * nothing was taken — and cover an attempt that committed but whose result was lost).
+   * Runs forward steps at once (one, or several independent ones). Done → its compensation is pushed
+   * (in the order given, so they unwind in reverse). A decline (or any permanent failure:
+   * SAGA_STEP_FAILED) is returned as the rejection reason — the first step's decline wins when
+   * several decline. A cancel stops the steps between attempts: an attempt under way finishes first,
+   * so each step either happened or committed nothing; its compensation is pushed either way
+   * (compensations give back by state, so they are no-ops when nothing was taken — and cover an
+   * attempt that committed but whose result was lost).
    */
-  const step = async (name: SagaStep, compensation: Compensation, declines: readonly RejectionReason[], run: () => Promise<unknown>): Promise<'done' | 'stopped' | RejectionReason> => {
+  const steps = async (...parts: ForwardStep[]): Promise<'done' | 'stopped' | RejectionReason> => {
     const scope = new CancellationScope({ cancellable: true });
     stepInFlight = scope;
     try {
-      await scope.run(run);
-      completedSteps.push(name);
-      compensations.push(compensation);
-      return 'done';
-    } catch (error) {
-      const code = declineCode(error);
-      if (code && (declines as readonly string[]).includes(code)) return code as RejectionReason;
-      // Stopped by the cancel: either cancelled between attempts, or the attempt under way failed
-      // (an outage: retryable, committed nothing) and no further attempt was made. (Found by the
-      // property test: tok_flaky's second attempt failing while a cancel was pending.)
-      const stoppedByCancel = isCancellation(error) || (error instanceof ActivityFailure && code === null);
-      if (cancelRequested && stoppedByCancel) {
-        compensations.push(compensation);
-        return 'stopped';
-      }
-      if (code && code !== 'SAGA_RESET_REFUSED') {
-        log.error('saga step failed for good; rejecting the order', { orderId, step: name, code });
-        return 'SAGA_STEP_FAILED';
-      }
-      throw error;
+      const settled = await scope.run(() => Promise.allSettled(parts.map((part) => part.run())));
+      let outcome: 'done' | 'stopped' | RejectionReason = 'done';
+      let unexpected: unknown = null;
+      settled.forEach((result, i) => {
+        const part = parts[i]!;
+        if (result.status === 'fulfilled') {
+          completedSteps.push(part.name);
+          compensations.push(part.compensation);
+          return;
+        }
+        const error: unknown = result.reason;
+        const code = declineCode(error);
+        if (code && (part.declines as readonly string[]).includes(code)) {
+          if (outcome === 'done' || outcome === 'stopped' || outcome === 'SAGA_STEP_FAILED') outcome = code as RejectionReason;
+          return;
+        }
+        // Stopped by the cancel: either cancelled between attempts, or the attempt under way failed
+        // (an outage: retryable, committed nothing) and no further attempt was made. (Found by the
+        // property test: tok_flaky's second attempt failing while a cancel was pending.)
+        const stoppedByCancel = isCancellation(error) || (error instanceof ActivityFailure && code === null);
+        if (cancelRequested && stoppedByCancel) {
+          compensations.push(part.compensation);
+          if (outcome === 'done') outcome = 'stopped';
+          return;
+        }
+        if (code && code !== 'SAGA_RESET_REFUSED') {
+          log.error('saga step failed for good; rejecting the order', { orderId, step: part.name, code });
+          if (outcome === 'done' || outcome === 'stopped') outcome = 'SAGA_STEP_FAILED';
+          return;
+        }
+        unexpected ??= error;
+      });
+      if (unexpected !== null) throw unexpected;
+      // One step stopped by a cancel while the other declined: the decline is returned, and
+      // rejectWith honours the cancel that was accepted first.
+      return outcome;
     } finally {
       stepInFlight = null;
     }
   };
+  const step = (name: SagaStep, compensation: Compensation, declines: readonly RejectionReason[], run: () => Promise<unknown>) => steps({ name, compensation, declines, run });
 
   const finish = async (): Promise<OrderSagaResult> => {
     // A revision accepted while APPROVED but overtaken by the decision still gets its answer.
@@ -201,19 +231,37 @@ export async function placeOrderSaga(input: PlaceOrderInput): Promise<OrderSagaR
   });
 
   async function runSaga(): Promise<OrderSagaResult> {
-    await summarized(act.orders.recordOrderPlaced, `Record order: ${input.items.length} line(s), ${input.totalCents}¢`, input);
+    if (patched(SHAPE_PATCH)) {
+      orderSteps = localOrderActivities();
+      concurrentSteps = true;
+    }
+    await summarized(orderSteps.recordOrderPlaced, `Record order: ${input.items.length} line(s), ${input.totalCents}¢`, input);
     if (cancelRequested) return await cancelOnRequest();
 
-    const releaseStock: Compensation = { name: 'releaseStock', run: (undo) => summarized(undo.stock.releaseStock, 'Compensate: release stock', { orderId }) };
-    const stock = await step('stock', releaseStock, ['OUT_OF_STOCK', 'UNKNOWN_PRODUCT'], () => summarized(act.stock.reserveStock, `Reserve stock: ${input.items.length} line(s)`, { orderId, lines: input.items.map(({ productId, quantity }) => ({ productId, quantity })) }));
-    if (stock === 'stopped') return await cancelOnRequest();
-    if (stock !== 'done') return await rejectWith(stock);
-    if (cancelRequested) return await cancelOnRequest();
-
-    const releaseCredit: Compensation = { name: 'releaseCredit', run: (undo) => summarized(undo.credit.releaseCredit, 'Compensate: release credit', { orderId }) };
-    const credit = await step('credit', releaseCredit, ['CREDIT_LIMIT_EXCEEDED', 'UNKNOWN_CUSTOMER'], () => summarized(act.credit.reserveCredit, `Hold ${input.totalCents}¢ of credit`, { orderId, customerId: input.customerId, amountCents: input.totalCents }));
-    if (credit === 'stopped') return await cancelOnRequest();
-    if (credit !== 'done') return await rejectWith(credit);
+    const reserveStock: ForwardStep = {
+      name: 'stock', declines: ['OUT_OF_STOCK', 'UNKNOWN_PRODUCT'],
+      compensation: { name: 'releaseStock', run: (undo) => summarized(undo.stock.releaseStock, 'Compensate: release stock', { orderId }) },
+      run: () => summarized(act.stock.reserveStock, `Reserve stock: ${input.items.length} line(s)`, { orderId, lines: input.items.map(({ productId, quantity }) => ({ productId, quantity })) }),
+    };
+    const reserveCredit: ForwardStep = {
+      name: 'credit', declines: ['CREDIT_LIMIT_EXCEEDED', 'UNKNOWN_CUSTOMER'],
+      compensation: { name: 'releaseCredit', run: (undo) => summarized(undo.credit.releaseCredit, 'Compensate: release credit', { orderId }) },
+      run: () => summarized(act.credit.reserveCredit, `Hold ${input.totalCents}¢ of credit`, { orderId, customerId: input.customerId, amountCents: input.totalCents }),
+    };
+    if (concurrentSteps) {
+      // Independent: both at once. Both declining → OUT_OF_STOCK (stock's reason comes first); one
+      // declining → the other's reservation is compensated with the rejection.
+      const reserved = await steps(reserveStock, reserveCredit);
+      if (reserved === 'stopped') return await cancelOnRequest();
+      if (reserved !== 'done') return await rejectWith(reserved);
+    } else {
+      for (const reserve of [reserveStock, reserveCredit]) {
+        const reserved = await steps(reserve);
+        if (reserved === 'stopped') return await cancelOnRequest();
+        if (reserved !== 'done') return await rejectWith(reserved);
+        if (cancelRequested) return await cancelOnRequest();
+      }
+    }
     if (cancelRequested) return await cancelOnRequest();
 
     await transition('approve', { type: 'approve' });
@@ -260,8 +308,13 @@ export async function placeOrderSaga(input: PlaceOrderInput): Promise<OrderSagaR
     }
     completedSteps.push('shipment');
     // The order is shipped: reserved stock leaves the warehouse and the credit hold is consumed.
-    await summarized(act.stock.commitStock, 'Stock leaves the warehouse', { orderId });
-    await summarized(act.credit.consumeCredit, 'Consume held credit', { orderId });
+    const commitStock = () => summarized(act.stock.commitStock, 'Stock leaves the warehouse', { orderId });
+    const consumeCredit = () => summarized(act.credit.consumeCredit, 'Consume held credit', { orderId });
+    if (concurrentSteps) await Promise.all([commitStock(), consumeCredit()]);
+    else {
+      await commitStock();
+      await consumeCredit();
+    }
     await transition('shipped', { type: 'markShipped' });
     return finish();
   }

@@ -1,7 +1,9 @@
 // Determinism guard: every recorded history (one per saga path, workflows/histories/) must replay
 // against the current workflow code. A change that would break running sagas fails here; make such
 // changes with patched() and re-record (npm run record-histories). `v1-*.json` are the histories of
-// the first release, kept so sagas started on it are proven to finish on today's code.
+// the first release and `v2-*.json` those of the shape before the patch `local-order-steps-concurrent-
+// reservations` (every step a regular activity, one after the other), kept so sagas started on them
+// are proven to finish on today's code.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
@@ -13,8 +15,9 @@ const dir = path.join(__dirname, 'histories');
 const fixtures = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
 
 describe('replay of recorded order sagas', () => {
-  it('keeps the first release\'s histories', () => {
+  it('keeps the first release\'s histories and those of the shape before local order steps', () => {
     expect(fixtures.filter((f) => f.startsWith('v1-'))).toHaveLength(10);
+    expect(fixtures.filter((f) => f.startsWith('v2-'))).toHaveLength(13);
   });
 
   it('has a history for every saga path', () => {

@@ -6,8 +6,8 @@ import { Context } from '@temporalio/activity';
 import type { PrismaClient } from '../../platform/prisma';
 import type * as orders from '../../domain/orders/order';
 import { applyOrderCommand, type OrderCommand, type PlaceOrderInput } from '../../domain/orders/order.commands';
-import { appendEvents, inTransaction, stepAlreadyDone } from '../../persistence/transaction';
-import { insertPlacedOrder, loadOwnedOrder, saveOrder } from '../../persistence/order.repository';
+import { appendEvents, inTransaction, stepAlreadyDone, withRetries } from '../../persistence/transaction';
+import { insertPlacedOrder, loadOrderForStep, saveOrderWithEvents } from '../../persistence/order.repository';
 import { businessFailure, finalOnDomainError } from '../shared/business-failure';
 
 export const SAGA_RESET_REFUSED = 'SAGA_RESET_REFUSED';
@@ -46,18 +46,19 @@ export function createOrderActivities(deps: { prisma: PrismaClient }) {
       refuseUnlessOwner(input.orderId, owner, run);
     },
 
-    /** Applies one Order transition once per step key; returns the resulting status. */
+    /**
+     * Applies one Order transition once per step key; returns the resulting status. Two round trips:
+     * one read (order, owner, step done?) and one guarded statement (state + events).
+     */
     async transitionOrder(request: { orderId: string; step: string; command: OrderCommand }): Promise<orders.OrderStatus> {
       const stepKey = `${request.orderId}:${request.step}`;
       const run = callingRun();
-      return finalOnDomainError(() => inTransaction(prisma, async (tx) => {
-        const { order: current, sagaRunId } = await loadOwnedOrder(tx, request.orderId);
+      return finalOnDomainError(() => withRetries(async () => {
+        const { order: current, sagaRunId, stepDone } = await loadOrderForStep(prisma, request.orderId, stepKey);
         refuseUnlessOwner(request.orderId, sagaRunId, run);
-        if (await stepAlreadyDone(tx, stepKey)) return current.status;
+        if (stepDone) return current.status;
         const { order, events } = applyOrderCommand(current, request.command);
-        const now = new Date();
-        await saveOrder(tx, order, current.version, now);
-        await appendEvents(tx, source(order.id, stepKey), events, now);
+        await saveOrderWithEvents(prisma, order, current.version, source(order.id, stepKey), events, new Date());
         return order.status;
       }));
     },
