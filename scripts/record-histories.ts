@@ -6,6 +6,7 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { temporalBinary } from '../dev/temporal-dev-server';
 import globalSetup from '../test/global-setup';
+import { FIXTURE_PAYLOAD_KEYS } from '../test/fixture-payload-keys';
 import globalTeardown from '../test/global-teardown';
 import { aCustomer, aProduct, eventually, startTestStack, type TestStack } from '../test/harness';
 import { orderInput, startSaga, timelineTypes, type OrderSpec } from '../test/saga-test-kit';
@@ -31,6 +32,8 @@ const waitPaid = (handle: Handle) => eventually(() => handle.query(statusQuery),
 const HOUR = 3_600_000;
 
 async function main() {
+  // Recorded encrypted like every saga, with the published fixtures key (the replay test has it).
+  process.env.PAYLOAD_KEYS = FIXTURE_PAYLOAD_KEYS;
   await globalSetup();
   const stack = await startTestStack();
   mkdirSync(OUT, { recursive: true });
