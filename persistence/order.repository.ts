@@ -90,6 +90,34 @@ export async function saveOrder(tx: Tx, order: Order, expectedVersion: number, a
   if (count !== 1) throw new VersionConflict(`order ${order.id}`);
 }
 
+/**
+ * POST /orders' write in ONE statement: the order row (APPROVAL_PENDING, owned by no saga run yet),
+ * its OrderPlaced entry and the outbox row holding the saga's input (`saga_starts`) — only if the
+ * customer exists. Returns false (nothing written) when it does not. Atomic on its own; inside a
+ * transaction (with an Idempotency-Key) it commits with the key.
+ */
+export async function insertOrderWithSagaStart(db: Tx | PrismaClient, input: PlaceOrderInput): Promise<boolean> {
+  const { order, events } = placeOrder({ id: input.orderId, customerId: input.customerId, lines: input.items });
+  const at = new Date(input.placedAt);
+  const source = { orderId: order.id, context: 'orders', aggregateId: order.id, stepKey: `${input.orderId}:placed` };
+  const rows = await db.$queryRaw<{ customers: number }[]>`
+    WITH customer AS (SELECT id FROM customers WHERE id = ${order.customerId}::uuid),
+    placed AS (
+      INSERT INTO orders (id, customer_id, status, items, total_cents, shipping_address, version, created_at, updated_at)
+      SELECT ${order.id}::uuid, customer.id, ${order.status}, ${JSON.stringify(order.items)}::jsonb, ${order.totalCents},
+             ${JSON.stringify(input.shippingAddress)}::jsonb, 0, ${at}, ${at}
+      FROM customer
+      RETURNING id
+    ), appended AS (
+      INSERT INTO domain_events (order_id, context, aggregate_id, type, data, step_key, at)
+      SELECT e.* FROM placed, (VALUES ${eventRows(source, events, at)}) AS e(order_id, context, aggregate_id, type, data, step_key, at)
+    ), outbox AS (
+      INSERT INTO saga_starts (order_id, input) SELECT placed.id, ${JSON.stringify(input)}::jsonb FROM placed
+    )
+    SELECT count(*)::int AS customers FROM customer`;
+  return rows[0]?.customers === 1;
+}
+
 /** Shared by the API (so GET works right after 202) and the saga's first step (so a crash in between loses nothing). */
 export async function insertPlacedOrder(tx: Tx, input: PlaceOrderInput, sagaRunId: string | null = null): Promise<boolean> {
   const stepKey = `${input.orderId}:placed`;

@@ -1,7 +1,9 @@
 // Maps the Shipment aggregate (one per order) to its row. A shipment is written once, booked or
-// refused: the unique order id makes a second insert fail instead of booking twice.
-import type { PrismaClient, Tx } from '../platform/prisma';
+// refused: the unique order id makes a second insert do nothing instead of booking twice.
+import { Prisma, type PrismaClient, type Tx } from '../platform/prisma';
+import type { DomainEvent } from '../domain/shared/domain-event';
 import type { Shipment } from '../domain/shipment/shipment';
+import { eventRows, type EventSource } from './transaction';
 
 export async function findShipment(tx: Tx | PrismaClient, orderId: string): Promise<Shipment | null> {
   const row = await tx.shipment.findUnique({ where: { orderId } });
@@ -9,9 +11,23 @@ export async function findShipment(tx: Tx | PrismaClient, orderId: string): Prom
   return { id: row.id, orderId: row.orderId, status: row.status as Shipment['status'], trackingNumber: row.trackingNumber, version: row.version };
 }
 
-/** `country` is a column of the row, not of the aggregate: where the carrier was booked to. */
-export async function insertShipment(tx: Tx, shipment: Shipment, country: string): Promise<void> {
-  await tx.shipment.create({
-    data: { id: shipment.id, orderId: shipment.orderId, status: shipment.status, trackingNumber: shipment.trackingNumber, country, version: shipment.version },
-  });
+/**
+ * The shipment and its events in ONE statement, unless the order already has a shipment (then
+ * nothing is written and it returns false). `country` is a column of the row, not of the aggregate:
+ * where the carrier was booked to.
+ */
+export async function insertShipmentWithEvents(db: PrismaClient, shipment: Shipment, country: string, source: EventSource, events: readonly DomainEvent[], at: Date): Promise<boolean> {
+  const appended = events.length === 0 ? Prisma.sql`SELECT 0` : Prisma.sql`
+      INSERT INTO domain_events (order_id, context, aggregate_id, type, data, step_key, at)
+      SELECT e.* FROM saved, (VALUES ${eventRows(source, events, at)}) AS e(order_id, context, aggregate_id, type, data, step_key, at)
+      RETURNING 1`;
+  const rows = await db.$queryRaw<{ inserted: number }[]>`
+    WITH saved AS (
+      INSERT INTO shipments (id, order_id, status, tracking_number, country, version, created_at)
+      VALUES (${shipment.id}::uuid, ${shipment.orderId}::uuid, ${shipment.status}, ${shipment.trackingNumber}::text, ${country}, ${shipment.version}, ${at}::timestamptz)
+      ON CONFLICT (order_id) DO NOTHING
+      RETURNING id
+    ), appended AS (${appended})
+    SELECT (SELECT count(*) FROM saved)::int AS inserted`;
+  return rows[0]?.inserted === 1;
 }

@@ -36,8 +36,12 @@ export function createOrderActivities(deps: { prisma: PrismaClient }) {
     async recordOrderPlaced(input: PlaceOrderInput): Promise<void> {
       const run = callingRun();
       // Usually the API has written the row: one statement claims it (first run wins) and says who owns it.
+      // The same statement deletes the order's outbox row: its saga has started (the API's sweeper
+      // would otherwise start it again — harmlessly, the workflow id is taken).
       const claimed = await prisma.$queryRaw<{ saga_run_id: string }[]>`
-        UPDATE orders SET saga_run_id = COALESCE(saga_run_id, ${run}) WHERE id = ${input.orderId}::uuid RETURNING saga_run_id`;
+        WITH claimed AS (UPDATE orders SET saga_run_id = COALESCE(saga_run_id, ${run}) WHERE id = ${input.orderId}::uuid RETURNING saga_run_id),
+        started AS (DELETE FROM saga_starts WHERE order_id = ${input.orderId}::uuid)
+        SELECT saga_run_id FROM claimed`;
       if (claimed.length > 0) return refuseUnlessOwner(input.orderId, claimed[0]!.saga_run_id, run);
       const owner = await inTransaction(prisma, async (tx) => {
         await insertPlacedOrder(tx, input, run);

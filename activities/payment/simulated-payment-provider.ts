@@ -27,51 +27,59 @@ const FLAKY_FAILURES = 2;
 
 export function createSimulatedPaymentProvider(prisma: PrismaClient): PaymentProvider {
   return {
+    // One statement per attempt, as the provider would see it: it counts the attempt, and the first
+    // attempt past the outages decides (a decline too) while every later one replays that decision.
+    // A concurrent duplicate waits on the key's row, then replays.
     async charge({ idempotencyKey, amountCents, token, reference }) {
-      // Count every attempt atomically, as the provider would see it.
+      const outages = token === 'tok_flaky' ? FLAKY_FAILURES : 0;
+      const chargeId = `ch_${randomUUID()}`;
       const rows = await prisma.$queryRaw<{ attempts: number; outcome: string | null; charge_id: string | null }[]>`
-        INSERT INTO provider_charges (idempotency_key, kind, token, reference, amount_cents, attempts)
-        VALUES (${idempotencyKey}, 'charge', ${token}, ${reference}, ${amountCents}, 1)
-        ON CONFLICT (idempotency_key) DO UPDATE SET attempts = provider_charges.attempts + 1
+        WITH decision AS (
+          SELECT CASE WHEN ${token === 'tok_decline'}::boolean
+                        OR (${token === 'tok_decline_more'}::boolean AND EXISTS (
+                              SELECT 1 FROM provider_charges WHERE reference = ${reference} AND kind = 'charge'
+                              AND outcome = 'succeeded' AND idempotency_key <> ${idempotencyKey}))
+                      THEN 'declined' ELSE 'succeeded' END AS outcome
+        )
+        INSERT INTO provider_charges AS p (idempotency_key, kind, token, reference, amount_cents, attempts, outcome, charge_id)
+        SELECT ${idempotencyKey}, 'charge', ${token}, ${reference}, ${amountCents}::bigint, 1,
+               CASE WHEN 1 > ${outages}::int THEN d.outcome END,
+               CASE WHEN 1 > ${outages}::int AND d.outcome = 'succeeded' THEN ${chargeId} END
+        FROM decision d
+        ON CONFLICT (idempotency_key) DO UPDATE SET
+          attempts = p.attempts + 1,
+          outcome = CASE WHEN p.outcome IS NULL AND p.attempts + 1 > ${outages}::int THEN (SELECT outcome FROM decision) ELSE p.outcome END,
+          charge_id = CASE WHEN p.outcome IS NULL AND p.attempts + 1 > ${outages}::int AND (SELECT outcome FROM decision) = 'succeeded'
+                           THEN ${chargeId} ELSE p.charge_id END
         RETURNING attempts, outcome, charge_id`;
       const row = rows[0]!;
-      if (row.outcome === 'succeeded') return { outcome: 'succeeded', chargeId: row.charge_id! };
-      if (row.outcome === 'declined') return { outcome: 'declined', message: 'card declined' };
-      if (token === 'tok_flaky' && row.attempts <= FLAKY_FAILURES) {
-        throw new ProviderUnavailable(`payment provider unavailable (attempt ${row.attempts})`);
-      }
-      const earlier = token === 'tok_decline_more'
-        ? await prisma.providerCharge.count({ where: { reference, kind: 'charge', outcome: 'succeeded', NOT: { idempotencyKey } } })
-        : 0;
-      const declined = token === 'tok_decline' || earlier > 0;
-      const chargeId = declined ? null : `ch_${randomUUID()}`;
-      await prisma.providerCharge.updateMany({
-        where: { idempotencyKey, outcome: null },
-        data: { outcome: declined ? 'declined' : 'succeeded', chargeId },
-      });
-      // Re-read: a concurrent duplicate may have decided first; its answer is the answer.
-      const decided = await prisma.providerCharge.findUniqueOrThrow({ where: { idempotencyKey } });
-      return decided.outcome === 'declined'
-        ? { outcome: 'declined', message: 'card declined' }
-        : { outcome: 'succeeded', chargeId: decided.chargeId! };
+      if (row.outcome === null) throw new ProviderUnavailable(`payment provider unavailable (attempt ${row.attempts})`);
+      return row.outcome === 'declined' ? { outcome: 'declined', message: 'card declined' } : { outcome: 'succeeded', chargeId: row.charge_id! };
     },
 
+    // Refunds of one charge are checked one after the other: the first statement locks the charge,
+    // the second (whose snapshot is taken after the lock was granted, so it sees every refund of the
+    // charge committed before) replays a known key, or checks what is left of the charge and records.
     async refund({ idempotencyKey, chargeId, amountCents }) {
-      return prisma.$transaction(async (tx) => {
-        const replay = await tx.providerCharge.findUnique({ where: { idempotencyKey } });
-        if (replay) return { refundId: replay.chargeId! };
-        // Lock the charge so concurrent refunds of it are checked one after the other.
-        const [charge] = await tx.$queryRaw<{ amount_cents: bigint }[]>`
-          SELECT amount_cents FROM provider_charges
-          WHERE charge_id = ${chargeId} AND kind = 'charge' AND outcome = 'succeeded' FOR UPDATE`;
-        if (!charge) throw new RefundRefused(`refund refused: no charge ${chargeId}`);
-        const refunded = await tx.providerCharge.aggregate({ where: { refundOf: chargeId, kind: 'refund' }, _sum: { amountCents: true } });
-        const left = Number(charge.amount_cents) - Number(refunded._sum.amountCents ?? 0);
-        if (amountCents > left) throw new RefundRefused(`refund refused: ${amountCents} cents exceeds the ${left} cents left of charge ${chargeId}`);
-        const refundId = `re_${randomUUID()}`;
-        await tx.providerCharge.create({ data: { idempotencyKey, kind: 'refund', token: chargeId, refundOf: chargeId, amountCents, attempts: 1, outcome: 'succeeded', chargeId: refundId } });
-        return { refundId };
+      const [row] = await prisma.$transaction(async (tx) => {
+        await tx.$queryRaw`SELECT 1 FROM provider_charges WHERE charge_id = ${chargeId} AND kind = 'charge' AND outcome = 'succeeded' FOR UPDATE`;
+        return tx.$queryRaw<{ replayed: string | null; refund_id: string | null; left_cents: bigint | null }[]>`
+          WITH replay AS (SELECT charge_id FROM provider_charges WHERE idempotency_key = ${idempotencyKey}),
+          charge AS (
+            SELECT c.amount_cents - COALESCE((SELECT sum(r.amount_cents) FROM provider_charges r WHERE r.refund_of = ${chargeId} AND r.kind = 'refund'), 0) AS left_cents
+            FROM provider_charges c WHERE c.charge_id = ${chargeId} AND c.kind = 'charge' AND c.outcome = 'succeeded'
+          ), refunded AS (
+            INSERT INTO provider_charges (idempotency_key, kind, token, refund_of, amount_cents, attempts, outcome, charge_id)
+            SELECT ${idempotencyKey}, 'refund', ${chargeId}, ${chargeId}, ${amountCents}::bigint, 1, 'succeeded', ${`re_${randomUUID()}`}
+            FROM charge WHERE NOT EXISTS (SELECT 1 FROM replay) AND ${amountCents}::bigint <= charge.left_cents
+            RETURNING charge_id
+          )
+          SELECT (SELECT charge_id FROM replay) AS replayed, (SELECT charge_id FROM refunded) AS refund_id, (SELECT left_cents FROM charge) AS left_cents`;
       });
+      if (row!.replayed !== null) return { refundId: row!.replayed };
+      if (row!.left_cents === null) throw new RefundRefused(`refund refused: no charge ${chargeId}`);
+      if (row!.refund_id === null) throw new RefundRefused(`refund refused: ${amountCents} cents exceeds the ${Number(row!.left_cents)} cents left of charge ${chargeId}`);
+      return { refundId: row!.refund_id };
     },
   };
 }

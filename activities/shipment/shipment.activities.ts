@@ -1,9 +1,9 @@
-// Shipment context (task queue `shipment`): books the carrier once per order.
+// Shipment context (task queue `shipment`): books the carrier once per order. One read, the
+// carrier call, and one statement that records the booking or the refusal with its event.
 import { randomUUID } from 'node:crypto';
 import type { PrismaClient } from '../../platform/prisma';
 import * as shipments from '../../domain/shipment/shipment';
-import { appendEvents, inTransaction } from '../../persistence/transaction';
-import { findShipment, insertShipment } from '../../persistence/shipment.repository';
+import { findShipment, insertShipmentWithEvents } from '../../persistence/shipment.repository';
 import { businessFailure } from '../shared/business-failure';
 
 export function createShipmentActivities(deps: { prisma: PrismaClient; carrier: shipments.Carrier }) {
@@ -24,11 +24,9 @@ export function createShipmentActivities(deps: { prisma: PrismaClient; carrier: 
       const change = result.outcome === 'booked'
         ? shipments.bookShipment({ id, orderId, trackingNumber: result.trackingNumber })
         : shipments.shipmentRefused({ id, orderId, reason: result.reason });
-      await inTransaction(prisma, async (tx) => {
-        if (await findShipment(tx, orderId)) return;
-        await insertShipment(tx, change.shipment, address.country);
-        await appendEvents(tx, { orderId, context: 'shipment', aggregateId: change.shipment.id }, change.events);
-      });
+      // One statement; if a concurrent attempt recorded first it writes nothing, and that attempt
+      // had the same answer (the carrier dedupes by the key).
+      await insertShipmentWithEvents(prisma, change.shipment, address.country, { orderId, context: 'shipment', aggregateId: change.shipment.id }, change.events, new Date());
       if (result.outcome === 'refused') throw refused(result.reason);
       return { trackingNumber: result.trackingNumber };
     },

@@ -15,7 +15,7 @@ import type { Config } from '../../platform/config';
 import { taskQueues } from '../../platform/config';
 import { assertTotalWithin, keepSoldPrices, priceLines, type OrderLine } from '../../domain/orders/order';
 import { orderWorkflowId, type PlaceOrderInput } from '../../domain/orders/order.commands';
-import { insertPlacedOrder } from '../../persistence/order.repository';
+import { insertOrderWithSagaStart } from '../../persistence/order.repository';
 import { CustomerIdKey, decisionUpdate, OrderStatusKey, OrderTotalCentsKey } from '../../workflows/definitions';
 import { HttpError } from '../problem';
 import { UUID } from '../pagination';
@@ -84,7 +84,7 @@ export async function placeOrder(deps: PlaceOrderDeps, customerId: string, body:
     await takeBack(prisma, input.orderId);
     throw error;
   }
-  await prisma.sagaStart.deleteMany({ where: { orderId: input.orderId } });
+  // The outbox row is deleted by the saga's first step (it claims the order in the same statement).
   const order = (await findOrderView(prisma, input.orderId))!;
   if (idempotencyKey !== undefined) {
     // Every repeat answers with this very body.
@@ -127,30 +127,30 @@ async function startSagaAndAwaitDecision(deps: PlaceOrderDeps, input: PlaceOrder
 /** Step 1: the key, the order and its outbox row in one short transaction (or the earlier order of the key). */
 export async function recordOrder(prisma: PrismaClient, config: Config, input: PlaceOrderInput, body: PlaceOrderBody, idempotencyKey?: string): Promise<Recorded> {
   const { customerId } = input;
+  // A token can outlive its customer (e.g. the data was reset): then nothing is written.
+  const customerGone = () => new HttpError(401, 'UNAUTHENTICATED', 'the customer of this access token no longer exists');
+  if (idempotencyKey === undefined) {
+    // The usual case: one statement, no transaction round trips.
+    if (!(await insertOrderWithSagaStart(prisma, input))) throw customerGone();
+    return { created: true, input };
+  }
   return prisma.$transaction(async (tx): Promise<Recorded> => {
-    // A token can outlive its customer (e.g. the data was reset): refuse it before anything is written.
-    if (!(await tx.customer.findUnique({ where: { id: customerId }, select: { id: true } }))) {
-      throw new HttpError(401, 'UNAUTHENTICATED', 'the customer of this access token no longer exists');
-    }
-    if (idempotencyKey !== undefined) {
-      const hash = requestHash(body);
-      // The insert decides which of several simultaneous duplicates is "first" (the others wait on
-      // the key and then see its row); a key older than IDEMPOTENCY_TTL is forgotten and replaced.
-      const inserted = await tx.$executeRaw`
-        INSERT INTO idempotency_keys (customer_id, key, request_hash, order_id, created_at)
-        VALUES (${customerId}::uuid, ${idempotencyKey}, ${hash}, ${input.orderId}::uuid, now())
-        ON CONFLICT (customer_id, key) DO UPDATE SET request_hash = EXCLUDED.request_hash, order_id = EXCLUDED.order_id, response = NULL, created_at = now()
-          WHERE idempotency_keys.created_at < now() - ${config.IDEMPOTENCY_TTL} * interval '1 millisecond'`;
-      if (inserted === 0) {
-        const existing = await tx.idempotencyKey.findUniqueOrThrow({ where: { customerId_key: { customerId, key: idempotencyKey } } });
-        if (existing.requestHash !== hash) {
-          throw new HttpError(422, 'IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used with a different request body');
-        }
-        return { created: false, orderId: existing.orderId, response: existing.response as unknown as OrderView | null };
+    const hash = requestHash(body);
+    // The insert decides which of several simultaneous duplicates is "first" (the others wait on
+    // the key and then see its row); a key older than IDEMPOTENCY_TTL is forgotten and replaced.
+    const inserted = await tx.$executeRaw`
+      INSERT INTO idempotency_keys (customer_id, key, request_hash, order_id, created_at)
+      VALUES (${customerId}::uuid, ${idempotencyKey}, ${hash}, ${input.orderId}::uuid, now())
+      ON CONFLICT (customer_id, key) DO UPDATE SET request_hash = EXCLUDED.request_hash, order_id = EXCLUDED.order_id, response = NULL, created_at = now()
+        WHERE idempotency_keys.created_at < now() - ${config.IDEMPOTENCY_TTL} * interval '1 millisecond'`;
+    if (inserted === 0) {
+      const existing = await tx.idempotencyKey.findUniqueOrThrow({ where: { customerId_key: { customerId, key: idempotencyKey } } });
+      if (existing.requestHash !== hash) {
+        throw new HttpError(422, 'IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used with a different request body');
       }
+      return { created: false, orderId: existing.orderId, response: existing.response as unknown as OrderView | null };
     }
-    await insertPlacedOrder(tx, input);
-    await tx.sagaStart.create({ data: { orderId: input.orderId, input: input as unknown as object } });
+    if (!(await insertOrderWithSagaStart(tx, input))) throw customerGone();
     return { created: true, input };
   });
 }
