@@ -1,4 +1,5 @@
-// A small hand-written SVG of latency percentiles: orders (floor vs saga) and reads (raw vs API).
+// A small hand-written SVG of latency percentiles: orders (naive floor, same-shape floor, saga; medians
+// across rounds), first decisions (Prefer: wait) and reads (raw vs API).
 // `node --import tsx bench/chart.ts` redraws bench/latency.svg from bench/results.json.
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -50,20 +51,28 @@ function panel(x0: number, title: string, groups: string[], series: Series[], wi
 }
 
 export function renderChart(r: Results): string {
-  const orders = panel(0, `Order latency, ${r.settings.concurrency} in flight`, ['p50', 'p95', 'p99'], [
-    { label: 'floor (10 no-op activities)', color: '#9aa5b1', values: [r.floor.latencyMs.p50, r.floor.latencyMs.p95, r.floor.latencyMs.p99] },
-    { label: 'saga (POST → SHIPPED)', color: '#2f6fb0', values: [r.saga.latencyMs.p50, r.saga.latencyMs.p95, r.saga.latencyMs.p99] },
+  const o = r.orders;
+  const med = (p: typeof o.saga) => [p.latencyMs.p50.median, p.latencyMs.p95.median, p.latencyMs.p99.median];
+  const orders = panel(0, `Order latency, ${r.settings.concurrency} in flight (median of ${o.saga.rounds.length} rounds)`, ['p50', 'p95', 'p99'], [
+    { label: 'naive floor', color: '#c9ced4', values: med(o.naive) },
+    { label: 'same-shape floor', color: '#7d8b99', values: med(o.sameShape) },
+    { label: 'saga (POST → SHIPPED)', color: '#2f6fb0', values: med(o.saga) },
+  ]);
+  const decisions = panel(440, 'First decision (POST with Prefer: wait)', r.firstDecision.map((d) => `c=${d.concurrency}`), [
+    { label: 'answer p50', color: '#b4a7d6', values: r.firstDecision.map((d) => d.responseMs.p50) },
+    { label: 'answer p99', color: '#674ea7', values: r.firstDecision.map((d) => d.responseMs.p99) },
   ]);
   const groups = r.reads.api.map((s) => `c=${s.connections}`);
-  const reads = panel(440, 'GET /orders/:id latency', groups, [
+  const reads = panel(880, 'GET /orders/:id latency', groups, [
     { label: 'raw p50', color: '#b7d7a8', values: r.reads.raw.map((s) => s.p50) },
     { label: 'raw p99', color: '#6aa84f', values: r.reads.raw.map((s) => s.p99) },
     { label: 'API p50', color: '#f6b26b', values: r.reads.api.map((s) => s.p50) },
     { label: 'API p99', color: '#cc4125', values: r.reads.api.map((s) => s.p99) },
   ]);
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="880" height="330" viewBox="0 0 880 330" font-family="sans-serif" font-size="12">
-<rect width="880" height="330" fill="#fff"/>
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="1320" height="330" viewBox="0 0 1320 330" font-family="sans-serif" font-size="12">
+<rect width="1320" height="330" fill="#fff"/>
 ${orders}
+${decisions}
 ${reads}
 </svg>
 `;

@@ -1,6 +1,7 @@
-// Worker process of the floor: the same five task queues as the saga (prefix FLOOR_QUEUE_PREFIX), the
+// Worker process of the floors: the same five task queues as the saga (prefix FLOOR_QUEUE_PREFIX), the
 // same worker options as workers/worker-factory.ts, the floor workflow bundle (FLOOR_BUNDLE, prebuilt
-// by bench/run.ts) on `<prefix>orders` and the no-op activity on every queue.
+// by bench/run.ts) on `<prefix>orders` and the no-op activities on every queue (on `<prefix>orders`
+// they also serve the same-shape floor's local activities, which run on the workflow's own worker).
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { loadConfig } from '../platform/config';
 import { floorActivities } from './floor.activities';

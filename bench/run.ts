@@ -1,9 +1,14 @@
 // `npm run bench`: one run on ONE Temporal dev server and ONE PostgreSQL, both started here.
-//   1 floor  — a bare workflow with the saga's 10 activities as no-ops, closed loop at BENCH_CONCURRENCY
-//   2 saga   — real orders via the API (POST → final status in the projection), same concurrency
-//   3 reads  — GET /orders/:id with JWT vs a bare node:http + pg server, at 1, 8, 32 connections
-//   4 scale  — 1 vs 2 worker processes, then BENCH_LONG_ORDERS orders with memory at start and end
-// Writes bench/results.json, BENCHMARKS.md and bench/latency.svg. See BENCHMARKS.md for the knobs.
+//   1–2 orders — interleaved rounds (BENCH_ROUNDS) of: the naive floor (the saga's 10 steps as regular
+//                no-op activities in sequence), the same-shape floor (the saga's shape with no-op bodies:
+//                local activities for the orders context, stock and credit side by side) and the saga
+//                (real orders via the API: POST → final status in the projection), closed loop at
+//                BENCH_CONCURRENCY, after one warm-up of each
+//   3 first decision — POST /orders with `Prefer: wait`, send → answer, at 1 and 16 orders in flight
+//   4 reads  — GET /orders/:id with JWT vs a bare node:http + pg server, at 1, 8, 32 connections
+//   5 scale  — 1 vs 2 worker processes, then BENCH_LONG_ORDERS orders with memory at start and end
+// Writes bench/results.json, BENCHMARKS.md and bench/latency.svg (with BENCH_WRITE_REPORT=0: the same
+// three files under the bench dir instead). See BENCHMARKS.md for the knobs.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -16,17 +21,19 @@ import { orderWorkflowId } from '../domain/orders/order.commands';
 import { closedLoop } from './load';
 import { ProjectionWatcher, request, sagaDriver, seedCatalog } from './saga.driver';
 import { readLoad, type ReadStats, type ReadTarget } from './reads';
-import { historyProfile, readStatStatements, resetStatStatements, summariseStatements, type SqlProfile } from './profile';
-import { ROOT, spawnBenchProcess, startBenchPostgres, startBenchTemporal, waitForHttp, type BenchProcess } from './stack';
+import { addStatements, historyProfile, readStatStatements, resetStatStatements, summariseServerStatements, summariseStatements, type ServerStatements, type SqlProfile } from './profile';
+import { ROOT, spawnBenchProcess, startBenchPostgres, startBenchTemporal, waitForHttp, type BenchProcess, type StatementStats } from './stack';
 import { cpuSeconds, machine, postgresCpuSeconds, rssMiB } from './sys';
 import { writeReport } from './report';
 import { writeChart } from './chart';
-import { settings, type MemoryRow, type Phase, type Results } from './results';
+import { firstDecision } from './first-decision';
+import { ratios, summariseRounds } from './rounds';
+import { naiveFloor, sameShapeFloor } from './floor.client';
+import { settings, type FirstDecision, type MemoryRow, type Phase, type Results } from './results';
 
 const log = (message: string) => console.log(`[bench +${(performance.now() / 1000).toFixed(0)}s] ${message}`);
 const mib = (bytes: number) => Math.round(bytes / 2 ** 20 * 10) / 10;
 const pct = (end: number, start: number) => Math.round((end / start - 1) * 1000) / 10;
-const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
 
 async function main(): Promise<void> {
   const startedAt = new Date();
@@ -97,34 +104,52 @@ async function main(): Promise<void> {
     const info = await machine(postgres.url);
     if (info.otherHeavyProcesses.length) log(`WARNING: other heavy processes are running:\n  ${info.otherHeavyProcesses.join('\n  ')}`);
 
-    // 1. Floor.
+    // 1–2. Orders: the naive floor, the same-shape floor and the saga in interleaved rounds, after one
+    // warm-up of each; SQL round trips counted over the saga rounds (client side and pg_stat_statements).
     const runId = Date.now().toString(36);
-    const floorOptions = { searchAttributes: process.env.BENCH_FLOOR_VARIANT === 'search-attributes' };
-    const floorOne = (tag: string) => async (i: number) => {
-      const result = await client.workflow.execute('floorWorkflow', { taskQueue: 'floor-orders', workflowId: `floor-${runId}-${tag}-${i}`, args: [`${tag}-${i}`, floorOptions] });
-      return (result as { status: string }).status;
-    };
-    log(`floor: warm-up ${settings.warmup}, then ${settings.orders} at concurrency ${settings.concurrency}`);
-    await closedLoop(settings.warmup, settings.concurrency, floorOne('warm'));
-    const floor = await measured(settings.orders, settings.concurrency, floorOne('run'));
-    log(`floor: ${floor.ordersPerSecond}/s, p50 ${floor.latencyMs.p50} ms, p99 ${floor.latencyMs.p99} ms`);
-
-    // 2. Saga through the API, with SQL round trips counted (client side and pg_stat_statements).
-    log(`saga: warm-up ${settings.warmup}, then ${settings.orders} at concurrency ${settings.concurrency} (observe: ${settings.observe})`);
+    const naive = naiveFloor(client, runId, { searchAttributes: process.env.BENCH_FLOOR_VARIANT === 'search-attributes' });
+    const sameShape = sameShapeFloor(client, runId, catalog.customers.map((c) => c.customerId));
+    const { rounds, concurrency } = settings;
+    const perRound = Math.max(1, Math.floor(settings.orders / rounds));
+    log(`orders: warm-up ${settings.warmup} of each kind, then ${rounds} rounds of ${perRound} naive floor, same-shape floor, saga at concurrency ${concurrency} (saga observed by ${settings.observe})`);
+    await closedLoop(settings.warmup, concurrency, naive.one('warm'));
+    await closedLoop(settings.warmup, concurrency, sameShape.one('warm'));
     const warmDriver = sagaDriver(apiBase, catalog, watcher, settings.observe);
-    await closedLoop(settings.warmup, settings.concurrency, (i) => warmDriver.placeAndWait(i));
-    await Promise.all([api.startCounting(), worker1.startCounting()]);
-    if (postgres.statStatements) await resetStatStatements(postgres.url);
+    await closedLoop(settings.warmup, concurrency, (i) => warmDriver.placeAndWait(i));
     const driver = sagaDriver(apiBase, catalog, watcher, settings.observe);
-    const saga = await measured(settings.orders, settings.concurrency, (i) => driver.placeAndWait(i));
-    const sqlServer = postgres.statStatements ? await readStatStatements(postgres.url, settings.orders) : null;
-    const sql: SqlProfile = { ...summariseStatements(settings.orders, { api: await api.statements(), worker: await worker1.statements() }), server: sqlServer };
-    log(`saga: ${saga.ordersPerSecond}/s, p50 ${saga.latencyMs.p50} ms, p99 ${saga.latencyMs.p99} ms, outcomes ${JSON.stringify(saga.outcomes)}`);
+    const naiveRounds: Phase[] = [];
+    const sameShapeRounds: Phase[] = [];
+    const sagaRounds: Phase[] = [];
+    const counted = { api: [] as Record<string, StatementStats>[], worker: [] as Record<string, StatementStats>[], server: [] as ServerStatements[] };
+    for (let r = 1; r <= rounds; r++) {
+      naiveRounds.push(await measured(perRound, concurrency, naive.one(`r${r}`)));
+      sameShapeRounds.push(await measured(perRound, concurrency, sameShape.one(`r${r}`)));
+      await Promise.all([api.startCounting(), worker1.startCounting()]);
+      if (postgres.statStatements) await resetStatStatements(postgres.url);
+      sagaRounds.push(await measured(perRound, concurrency, (i) => driver.placeAndWait(i)));
+      if (postgres.statStatements) counted.server.push(await readStatStatements(postgres.url));
+      counted.api.push(await api.statements());
+      counted.worker.push(await worker1.statements());
+      const line = (p: Phase) => `${p.ordersPerSecond}/s p50 ${p.latencyMs.p50} p99 ${p.latencyMs.p99} ms`;
+      log(`  round ${r}: naive ${line(naiveRounds.at(-1)!)}; same-shape ${line(sameShapeRounds.at(-1)!)}; saga ${line(sagaRounds.at(-1)!)} ${JSON.stringify(sagaRounds.at(-1)!.outcomes)}`);
+    }
+    const sagaOrders = perRound * rounds;
+    const sql: SqlProfile = {
+      ...summariseStatements(sagaOrders, { api: addStatements(counted.api), worker: addStatements(counted.worker) }),
+      server: postgres.statStatements ? summariseServerStatements(counted.server, sagaOrders) : null,
+    };
+    const orders: Results['orders'] = {
+      perRound, naive: summariseRounds(naiveRounds), sameShape: summariseRounds(sameShapeRounds), saga: summariseRounds(sagaRounds),
+      ratios: { sagaVsSameShape: ratios(sagaRounds, sameShapeRounds), sagaVsNaive: ratios(sagaRounds, naiveRounds) },
+    };
+    log(`orders (median of ${rounds}): saga / same-shape ${orders.ratios.sagaVsSameShape.throughput.median}× throughput, ${orders.ratios.sagaVsSameShape.p50.median}× p50; saga / naive ${orders.ratios.sagaVsNaive.throughput.median}×, ${orders.ratios.sagaVsNaive.p50.median}×`);
 
     const sample = (ids: string[]) => ids.filter((_, i) => i % Math.max(1, Math.floor(ids.length / settings.profileSample)) === 0).slice(0, settings.profileSample);
+    const measuredIds = (id: (tag: string, i: number) => string) => Array.from({ length: rounds }, (_, r) => Array.from({ length: perRound }, (__, i) => id(`r${r + 1}`, i))).flat();
     const profile = {
       saga: await historyProfile(client, sample(driver.placed.map((o) => o.orderId)).map(orderWorkflowId)),
-      floor: await historyProfile(client, sample(Array.from({ length: settings.orders }, (_, i) => `floor-${runId}-run-${i}`))),
+      naive: await historyProfile(client, sample(measuredIds(naive.id))),
+      sameShape: await historyProfile(client, sample(measuredIds(sameShape.id))),
       sql,
     };
     // The API itself agrees: a sampled order reads back SHIPPED with its whole timeline.
@@ -134,7 +159,16 @@ async function main(): Promise<void> {
       throw new Error(`GET /orders/${first.orderId} → ${check.status} ${JSON.stringify(check.json).slice(0, 300)}`);
     }
 
-    // 3. Reads: the API vs the raw floor, on orders with full timelines, each with its owner's token.
+    // 3. First decision: POST /orders with Prefer: wait, send → answer.
+    const decisions: FirstDecision[] = [];
+    for (const c of settings.decisionConcurrency) {
+      log(`first decision: ${settings.decisionOrders} orders with Prefer: wait=${settings.decisionWaitSeconds} at concurrency ${c}`);
+      const result = await firstDecision(apiBase, catalog, watcher, { orders: settings.decisionOrders, concurrency: c, waitSeconds: settings.decisionWaitSeconds });
+      decisions.push(result);
+      log(`  c=${c}: answer p50 ${result.responseMs.p50} ms, p99 ${result.responseMs.p99} ms; decided ${result.decided}/${settings.decisionOrders} ${JSON.stringify(result.statuses)}`);
+    }
+
+    // 4. Reads: the API vs the raw floor, on orders with full timelines, each with its owner's token.
     const targets: ReadTarget[] = driver.placed.slice(0, 256);
     log(`reads: ${settings.readConnections.join(', ')} connections × ${settings.readSeconds} s, API and raw`);
     await readLoad(apiBase, api.pid, targets, 8, 2);
@@ -146,7 +180,7 @@ async function main(): Promise<void> {
       log(`  c=${connections}: API ${reads.api.at(-1)!.rps} rps p99 ${reads.api.at(-1)!.p99} ms; raw ${reads.raw.at(-1)!.rps} rps p99 ${reads.raw.at(-1)!.p99} ms`);
     }
 
-    // 4. Scale: one worker process; the long run on it (as `npm start` runs the workers), with memory
+    // 5. Scale: one worker process; the long run on it (as `npm start` runs the workers), with memory
     // of the worker and the API at start and end; then a second worker process.
     log(`scale: ${settings.scaleOrders} orders at concurrency ${settings.scaleConcurrency} with 1 worker process`);
     const scaleDriver = sagaDriver(apiBase, catalog, watcher, settings.observe);
@@ -188,21 +222,26 @@ async function main(): Promise<void> {
     const results: Results = {
       startedAt: startedAt.toISOString(),
       seconds: Math.round((Date.now() - startedAt.getTime()) / 1000),
-      command: `npm run bench${process.env.BENCH_LONG_ORDERS ? ` (BENCH_LONG_ORDERS=${process.env.BENCH_LONG_ORDERS})` : ''}`,
-      settings, machine: info, floor, saga,
-      ratios: {
-        throughput: ratio(saga.ordersPerSecond, floor.ordersPerSecond), p50: ratio(saga.latencyMs.p50, floor.latencyMs.p50),
-        p95: ratio(saga.latencyMs.p95, floor.latencyMs.p95), p99: ratio(saga.latencyMs.p99, floor.latencyMs.p99),
-      },
+      command: commandLine(),
+      settings, machine: info, orders, firstDecision: decisions,
       reads, scale: { one, two }, long: { run: longRun, workers: 1, memory, samples }, profile,
     };
-    writeFileSync(path.join(ROOT, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-    writeReport(results, path.join(ROOT, 'BENCHMARKS.md'));
-    writeChart(results, path.join(ROOT, 'bench', 'latency.svg'));
-    log(`done in ${results.seconds} s: BENCHMARKS.md, bench/latency.svg, bench/results.json`);
+    // BENCH_WRITE_REPORT=0 (trial runs): the same files, under the bench dir, so the published ones stay.
+    const out = settings.writeReport ? { results: path.join(ROOT, 'bench', 'results.json'), report: path.join(ROOT, 'BENCHMARKS.md'), chart: path.join(ROOT, 'bench', 'latency.svg') }
+      : { results: path.join(settings.dir, 'results.json'), report: path.join(settings.dir, 'BENCHMARKS.md'), chart: path.join(settings.dir, 'latency.svg') };
+    writeFileSync(out.results, `${JSON.stringify(results, null, 2)}\n`);
+    writeReport(results, out.report);
+    writeChart(results, out.chart);
+    log(`done in ${results.seconds} s: ${Object.values(out).map((f) => path.relative(ROOT, f)).join(', ')}`);
   } finally {
     await stopAll();
   }
+}
+
+/** `npm run bench` and the BENCH_* variables it ran with (other than where it wrote). */
+function commandLine(): string {
+  const vars = Object.entries(process.env).filter(([k]) => k.startsWith('BENCH_') && k !== 'BENCH_DIR' && k !== 'BENCH_WRITE_REPORT').map(([k, v]) => `${k}=${v}`).sort();
+  return vars.length ? `${vars.join(' ')} npm run bench` : 'npm run bench';
 }
 
 main().then(() => process.exit(0), (error) => {

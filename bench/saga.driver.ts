@@ -35,18 +35,20 @@ export async function seedCatalog(databaseUrl: string, config: Config, size: num
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
 
-export function request(base: string, method: string, path: string, token: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+export interface Reply { status: number; json: Record<string, unknown>; headers: http.IncomingHttpHeaders }
+
+export function request(base: string, method: string, path: string, token: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
   const payload = body === undefined ? undefined : JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const req = http.request(`${base}${path}`, {
       method, agent,
-      headers: { authorization: `Bearer ${token}`, ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}) },
+      headers: { ...headers, authorization: `Bearer ${token}`, ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}) },
     }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
         try {
-          resolve({ status: res.statusCode ?? 0, json: JSON.parse(Buffer.concat(chunks).toString() || '{}') });
+          resolve({ status: res.statusCode ?? 0, json: JSON.parse(Buffer.concat(chunks).toString() || '{}'), headers: res.headers });
         } catch (error) {
           reject(error);
         }
@@ -101,6 +103,15 @@ export class ProjectionWatcher {
   }
 }
 
+/** The i-th order: one line of quantity 1 of the i-th product, paid with a card that is never declined. */
+export function orderBody(catalog: Catalog, i: number) {
+  return {
+    items: [{ productId: catalog.productIds[i % catalog.productIds.length]!, quantity: 1 }],
+    shippingAddress: { line1: '1 Bench St', city: 'Springfield', postalCode: '12345', country: 'US' },
+    paymentMethod: { token: 'tok_visa' },
+  };
+}
+
 export interface PlacedOrder { orderId: string; token: string }
 export interface SagaDriver { placeAndWait(i: number): Promise<string>; placed: PlacedOrder[] }
 
@@ -110,12 +121,7 @@ export function sagaDriver(apiBase: string, catalog: Catalog, watcher: Projectio
     placed,
     async placeAndWait(i: number) {
       const customer = catalog.customers[i % catalog.customers.length]!;
-      const productId = catalog.productIds[i % catalog.productIds.length]!;
-      const res = await request(apiBase, 'POST', '/orders', customer.token, {
-        items: [{ productId, quantity: 1 }],
-        shippingAddress: { line1: '1 Bench St', city: 'Springfield', postalCode: '12345', country: 'US' },
-        paymentMethod: { token: 'tok_visa' },
-      });
+      const res = await request(apiBase, 'POST', '/orders', customer.token, orderBody(catalog, i));
       if (res.status !== 202) throw new Error(`POST /orders answered ${res.status}: ${JSON.stringify(res.json).slice(0, 200)}`);
       const orderId = String(res.json.orderId);
       placed.push({ orderId, token: customer.token });

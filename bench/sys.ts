@@ -92,8 +92,9 @@ export async function machine(databaseUrl: string): Promise<Machine> {
 }
 
 function codeRevision(): string {
-  const git = (...args: string[]) => spawnSync('git', args, { cwd: ROOT, encoding: 'utf8' }).stdout.trim();
-  const commit = git('log', '-1', '--format=%h %ci %s').slice(0, 100);
+  // Not trimmed: a porcelain line starts with a space when only the worktree changed.
+  const git = (...args: string[]) => spawnSync('git', args, { cwd: ROOT, encoding: 'utf8' }).stdout;
+  const commit = git('log', '-1', '--format=%h %ci %s').trim().slice(0, 100);
   const dirty = git('status', '--porcelain', '--', 'api', 'workflows', 'activities', 'platform', 'workers', 'domain', 'prisma')
     .split('\n').filter(Boolean).map((line) => line.slice(3));
   return dirty.length ? `${commit} + uncommitted changes in ${dirty.join(', ')}` : commit;
