@@ -1,5 +1,6 @@
-// Three projects: pure domain unit tests, integration tests (activities, workflows, API) and
-// end-to-end tests. One Temporal dev server and one PostgreSQL database serve the whole run
+// Four projects: pure domain unit tests, workflow tests (every saga path on the time-skipping test
+// server with fake activities, test/time-skipping-env.ts), integration tests (activities, workflows,
+// API) and end-to-end tests. One Temporal dev server and one PostgreSQL database serve the whole run
 // (test/global-setup.ts); each test uses fresh ids, emails, skus and task queues.
 const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }] };
 const common = { transform, testEnvironment: 'node', moduleFileExtensions: ['ts', 'js', 'json'] };
@@ -11,7 +12,8 @@ module.exports = {
   testTimeout: 60_000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/domain/**/*.test.ts', '<rootDir>/platform/**/*.test.ts', '<rootDir>/test/lint/**/*.test.ts'] },
-    { ...common, displayName: 'integration', testMatch: ['<rootDir>/activities/**/*.test.ts', '<rootDir>/workflows/**/*.test.ts', '<rootDir>/api/**/*.test.ts', '<rootDir>/workers/**/*.test.ts'] },
+    { ...common, displayName: 'workflow', testMatch: ['<rootDir>/workflows/**/*.workflow.test.ts'] },
+    { ...common, displayName: 'integration', testMatch: ['<rootDir>/activities/**/*.test.ts', '<rootDir>/workflows/**/*.test.ts', '<rootDir>/api/**/*.test.ts', '<rootDir>/workers/**/*.test.ts'], testPathIgnorePatterns: ['/node_modules/', '\\.workflow\\.test\\.ts$'] },
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'] },
   ],
 };

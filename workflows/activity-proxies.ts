@@ -89,10 +89,14 @@ export function summarized<F extends (...args: any[]) => Promise<any>>(fn: Activ
   return fn.executeWithOptions({ summary }, args) as ReturnType<F>;
 }
 
-/** The failure type (business code) of a non-retryable activity decline, if it is one. */
+/**
+ * The failure type (business code) of a non-retryable activity decline, if it is one. A regular
+ * activity's failure reaches the workflow wrapped in an ActivityFailure; a local activity's as the
+ * bare ApplicationFailure (found by the time-skipping workflow tests once the order's steps became
+ * local activities).
+ */
 export function declineCode(error: unknown): string | null {
-  if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.nonRetryable) {
-    return error.cause.type ?? null;
-  }
+  const failure = error instanceof ActivityFailure ? error.cause : error;
+  if (failure instanceof ApplicationFailure && failure.nonRetryable) return failure.type ?? null;
   return null;
 }

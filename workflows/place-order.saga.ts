@@ -23,6 +23,8 @@ import {
  * before it replay (and finish) on the old shape: one step after the other, all regular activities.
  */
 export const SHAPE_PATCH = 'local-order-steps-concurrent-reservations';
+/** Since this patch CompensationFailing is lowered again once a revision's failing compensation recovered. */
+export const REVISION_RECOVERY_PATCH = 'revision-compensation-recovery-cleared';
 
 export async function placeOrderSaga(input: PlaceOrderInput): Promise<OrderSagaResult> {
   const { orderId } = input;
@@ -109,7 +111,10 @@ export async function placeOrderSaga(input: PlaceOrderInput): Promise<OrderSagaR
     upsertSearchAttributes([{ key: OrderStatusKey, value: status }]);
     return status;
   };
+  // Raised by any failing compensation (the saga's or a revision's); lowered when they recovered.
+  let compensationFailingRaised = false;
   const onCompensationFailure = async (name: string, round: number, message: string) => {
+    compensationFailingRaised = true;
     upsertSearchAttributes([{ key: CompensationFailingKey, value: true }]);
     await act.orders.recordCompensationFailed({ orderId, compensation: name, attempt: round, message });
   };
@@ -117,7 +122,10 @@ export async function placeOrderSaga(input: PlaceOrderInput): Promise<OrderSagaR
   const sagaSteps: OrderSagaSteps = { act, transition, onCompensationFailure };
   const unwind = async () => {
     await compensations.unwind(onCompensationFailure);
-    if (compensations.recovered) upsertSearchAttributes([{ key: CompensationFailingKey, value: false }]);
+    if (compensations.recovered) {
+      compensationFailingRaised = false;
+      upsertSearchAttributes([{ key: CompensationFailingKey, value: false }]);
+    }
   };
   /**
    * Runs forward steps at once (one, or several independent ones). Done → its compensation is pushed
@@ -285,6 +293,12 @@ export async function placeOrderSaga(input: PlaceOrderInput): Promise<OrderSagaR
       pendingRevision = null;
       const outcome = await reviseOrderSaga({ orderId, revision: ++revisions, currentItems, paymentToken: input.paymentToken, saga: sagaSteps }, request);
       revising = false;
+      // A revision returns only once its undo or release compensations are all done: a failure it
+      // raised has recovered. (Before this patch the flag stayed raised.)
+      if (compensationFailingRaised && patched(REVISION_RECOVERY_PATCH)) {
+        compensationFailingRaised = false;
+        upsertSearchAttributes([{ key: CompensationFailingKey, value: false }]);
+      }
       if (outcome.revised) {
         currentItems = outcome.items;
         upsertSearchAttributes([{ key: OrderTotalCentsKey, value: outcome.totalCents }]);

@@ -5,6 +5,7 @@
 // took: it never has to re-acquire stock someone else may have bought meanwhile. Decreases run only
 // once every increase succeeded; they cannot be declined and are retried until done.
 // Each step has a key `<orderId>:revise-<n>:<step>` so retries and replays apply it once.
+import { patched } from '@temporalio/workflow';
 import {
   keepSoldPrices, priceLines, revisionDelta, type OrderLine, type OrderStatus, type RevisionRejectionReason,
 } from '../domain/orders/order';
@@ -29,9 +30,12 @@ export interface RevisionContext {
   saga: OrderSagaSteps;
 }
 
+/** Since this patch a revision refused before it started (the order minimum) is recorded on the timeline. */
+export const REFUSAL_RECORDED_PATCH = 'revision-refusal-recorded';
+
 export type RevisionOutcome = { revised: true; items: OrderLine[]; totalCents: number } | { revised: false; reason: string };
 
-const REVISION_DECLINES = new Set<string>(['OUT_OF_STOCK', 'CREDIT_LIMIT_EXCEEDED', 'PAYMENT_DECLINED']);
+const REVISION_DECLINES = new Set<string>(['OUT_OF_STOCK', 'UNKNOWN_PRODUCT', 'CREDIT_LIMIT_EXCEEDED', 'PAYMENT_DECLINED']);
 
 export async function reviseOrderSaga(ctx: RevisionContext, request: ReviseRequest): Promise<RevisionOutcome> {
   const { orderId, revision, saga } = ctx;
@@ -53,6 +57,10 @@ export async function reviseOrderSaga(ctx: RevisionContext, request: ReviseReque
     // The API checks the minimum and the status before sending; if they changed meanwhile, the
     // revision never started and the order is untouched.
     const code = declineCode(error);
+    if (code === 'ORDER_MINIMUM_NOT_MET' && patched(REFUSAL_RECORDED_PATCH)) {
+      // Every 202 leaves a trace: the accepted request ends with RevisionRejected (nothing moved).
+      await saga.transition(`revise-${revision}-refuse`, { type: 'refuseRevision', reason: code });
+    }
     if (code === 'ORDER_MINIMUM_NOT_MET' || code === 'ORDER_NOT_REVISABLE') return { revised: false, reason: code };
     throw error;
   }

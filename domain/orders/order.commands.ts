@@ -39,6 +39,7 @@ export type OrderCommand =
   | { type: 'requestRevision'; lines: orders.OrderLineInput[]; orderMinimumCents: number }
   | { type: 'reviseOrder'; lines: orders.OrderLineInput[] }
   | { type: 'rejectRevision'; reason: orders.RevisionRejectionReason }
+  | { type: 'refuseRevision'; reason: 'ORDER_MINIMUM_NOT_MET' }
   | { type: 'overtakeRevision'; reason: orders.RevisionOvertakenReason };
 
 export function applyOrderCommand(order: orders.Order, command: OrderCommand): orders.OrderChange {
@@ -53,6 +54,7 @@ export function applyOrderCommand(order: orders.Order, command: OrderCommand): o
     case 'requestRevision': return orders.requestRevision(order, command.lines, command.orderMinimumCents);
     case 'reviseOrder': return orders.reviseOrder(order, command.lines);
     case 'rejectRevision': return orders.rejectRevision(order, command.reason);
+    case 'refuseRevision': return orders.refuseRevision(order, command.reason);
     case 'overtakeRevision': return orders.revisionOvertaken(order, command.reason);
   }
 }

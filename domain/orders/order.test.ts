@@ -11,6 +11,7 @@ import {
   requestDispatch,
   requestRevision,
   reviseOrder,
+  refuseRevision,
   revisionOvertaken,
 } from './order';
 import type { Order, OrderChange, OrderStatus } from './order';
@@ -37,6 +38,7 @@ const commands: Record<string, Command> = {
   'cancel(OPERATOR_REPAIR)': { run: (o) => cancel(o, 'OPERATOR_REPAIR'), illegalCode: 'ILLEGAL_TRANSITION' },
   'revisionOvertaken(ORDER_REJECTED)': { run: (o) => revisionOvertaken(o, 'ORDER_REJECTED'), illegalCode: 'ILLEGAL_TRANSITION' },
   'revisionOvertaken(ORDER_CANCELLED)': { run: (o) => revisionOvertaken(o, 'ORDER_CANCELLED'), illegalCode: 'ILLEGAL_TRANSITION' },
+  'refuseRevision(ORDER_MINIMUM_NOT_MET)': { run: (o) => refuseRevision(o, 'ORDER_MINIMUM_NOT_MET'), illegalCode: 'ILLEGAL_TRANSITION' },
 };
 
 // The whole state machine: any (status, command) pair not listed here must be refused.
@@ -73,6 +75,8 @@ const legalMoves: Record<string, Partial<Record<OrderStatus, [OrderStatus, Order
   // An overtaken revision only adds its answer to the timeline; the decided order stays as it is.
   'revisionOvertaken(ORDER_REJECTED)': { REJECTED: ['REJECTED', 'RevisionRejected'] },
   'revisionOvertaken(ORDER_CANCELLED)': { CANCELLED: ['CANCELLED', 'RevisionRejected'] },
+  // A revision refused before it started (the minimum changed meanwhile): only its answer is added.
+  'refuseRevision(ORDER_MINIMUM_NOT_MET)': { APPROVED: ['APPROVED', 'RevisionRejected'], PAID: ['PAID', 'RevisionRejected'] },
 };
 
 const pairs = ORDER_STATUSES.flatMap((status) => Object.keys(commands).map((command) => ({ status, command })));
@@ -90,7 +94,7 @@ describe('Order state machine', () => {
   it('when the tables are built, then every (status, command) pair is covered exactly once', () => {
     expect(pairs).toHaveLength(ORDER_STATUSES.length * Object.keys(commands).length);
     expect(legalCases.length + illegalCases.length).toBe(pairs.length);
-    expect(legalCases).toHaveLength(22);
+    expect(legalCases).toHaveLength(24);
   });
 
   it.each(legalCases)(

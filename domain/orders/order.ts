@@ -211,6 +211,17 @@ export function rejectRevision(order: Order, reason: RevisionRejectionReason): O
 }
 
 /**
+ * A revision was accepted (202) but can no longer be applied as asked — its new total is now under
+ * the order minimum (the minimum changed since the API checked it). Nothing was locked or moved;
+ * the entry tells the customer what became of the request.
+ */
+export function refuseRevision(order: Order, reason: 'ORDER_MINIMUM_NOT_MET'): OrderChange {
+  assertOneOf(reason, REVISION_REJECTION_REASONS, 'reason');
+  if (order.status !== 'APPROVED' && order.status !== 'PAID') throw illegalTransition('ILLEGAL_TRANSITION', 'refuse a revision of', order.status);
+  return changed(order, {}, 'RevisionRejected', { reason });
+}
+
+/**
  * A revision was accepted (202) but the order was rejected or cancelled before it could run. The
  * order does not change; the entry tells the customer what became of the request.
  */
