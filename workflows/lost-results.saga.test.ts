@@ -112,10 +112,13 @@ describe('defect 4: a compensation that keeps failing does not grow the history'
     expect(releaseFailuresLeft.get(input.orderId)).toBe(0);
     expect(await balances(stack.prisma, { productId })).toMatchObject({ onHand: 10, reserved: 0 });
     const types = await timelineTypes(stack.prisma, input.orderId);
-    return { events: (await handle.fetchHistory()).events!.length, compensationFailed: types.filter((t) => t === 'CompensationFailed').length };
+    // Workflow-task events depend on timing (the results of the two reservations, run at once, may
+    // reach the saga in one workflow task or two); the saga's own events do not.
+    const events = (await handle.fetchHistory()).events!.filter((e) => !e.workflowTaskScheduledEventAttributes && !e.workflowTaskStartedEventAttributes && !e.workflowTaskCompletedEventAttributes);
+    return { events: events.length, compensationFailed: types.filter((t) => t === 'CompensationFailed').length };
   }
 
-  it('when releasing stock fails 6 or 11 times in a row, then both sagas record one CompensationFailed (despite a lost result) and have equally long histories', async () => {
+  it('when releasing stock fails 6 or 11 times in a row, then both sagas record one CompensationFailed (despite a lost result) and have equally long histories (workflow tasks aside)', async () => {
     const [few, many] = await Promise.all([rejectedWhileReleaseFails(6), rejectedWhileReleaseFails(11)]);
     expect(few.compensationFailed).toBe(1);
     expect(many.compensationFailed).toBe(1);

@@ -1,14 +1,15 @@
 // Credit context (task queue `credit`): holds on customers' credit lines per order.
 // The reservation row (one per order) moves RESERVED → RELEASED | CONSUMED exactly once.
-import type { PrismaClient, Tx } from '../../platform/prisma';
+// Each step is two round trips: one read (loadCreditOfOrder), the domain decides in memory, and one
+// statement guarded by the line's version writes the line, the hold and the events together
+// (saveCreditLineWithHold). A lost race reads again.
+import type { PrismaClient } from '../../platform/prisma';
 import * as credit from '../../domain/credit/credit-line';
-import type { DomainEvent } from '../../domain/shared/domain-event';
-import { appendEvents, inTransaction, stepAlreadyDone } from '../../persistence/transaction';
-import { findCreditLine, saveCreditLine } from '../../persistence/credit-line.repository';
+import { eventRows, withRetries, type EventSource } from '../../persistence/transaction';
+import { loadCreditOfOrder, saveCreditLineWithHold, type CreditHold } from '../../persistence/credit-line.repository';
 import { businessFailure, declining } from '../shared/business-failure';
 
-async function loadCreditLine(tx: Tx, customerId: string): Promise<credit.CreditLine> {
-  const line = await findCreditLine(tx, customerId);
+function known(line: credit.CreditLine | null, customerId: string): credit.CreditLine {
   // Permanent, not an outage (e.g. a token outliving its customer): the saga rejects with UNKNOWN_CUSTOMER.
   if (!line) throw businessFailure('UNKNOWN_CUSTOMER', `credit line of customer ${customerId} not found`);
   return line;
@@ -17,15 +18,19 @@ async function loadCreditLine(tx: Tx, customerId: string): Promise<credit.Credit
 export function createCreditActivities(deps: { prisma: PrismaClient }) {
   const { prisma } = deps;
 
-  async function settle(orderId: string, to: 'RELEASED' | 'CONSUMED', change: (c: credit.CreditLine, amount: number) => { creditLine: credit.CreditLine; events: DomainEvent[] }): Promise<boolean> {
-    return inTransaction(prisma, async (tx) => {
-      const held = await tx.creditReservation.findUnique({ where: { orderId } });
-      if (!held || held.state !== 'RESERVED') return false;
-      const line = await loadCreditLine(tx, held.customerId);
-      const next = change(line, Number(held.amountCents));
-      await saveCreditLine(tx, next.creditLine, line.version);
-      await tx.creditReservation.update({ where: { orderId }, data: { state: to, updatedAt: new Date() } });
-      await appendEvents(tx, { orderId, context: 'credit', aggregateId: held.customerId }, next.events);
+  /** Writes what the domain decided: the line (guarded by the version read), the hold and the events. */
+  async function save(read: credit.CreditLine, change: credit.CreditLineChange, hold: CreditHold & { create: boolean }, source: EventSource): Promise<void> {
+    const at = new Date();
+    const events = change.events.length === 0 ? null : eventRows(source, change.events, at);
+    await saveCreditLineWithHold(prisma, change.creditLine, read.version, hold, events, at);
+  }
+
+  async function settle(orderId: string, to: 'RELEASED' | 'CONSUMED', change: (c: credit.CreditLine, amount: number) => credit.CreditLineChange): Promise<boolean> {
+    return withRetries(async () => {
+      const { hold, line } = await loadCreditOfOrder(prisma, orderId);
+      if (!hold || hold.state !== 'RESERVED') return false;
+      const current = known(line, hold.customerId);
+      await save(current, change(current, hold.amountCents), { ...hold, state: to, create: false }, { orderId, context: 'credit', aggregateId: hold.customerId });
       return true;
     });
   }
@@ -35,13 +40,12 @@ export function createCreditActivities(deps: { prisma: PrismaClient }) {
     async reserveCredit(request: { orderId: string; customerId: string; amountCents: number }): Promise<void> {
       const { orderId, customerId, amountCents } = request;
       await declining(['CREDIT_LIMIT_EXCEEDED'], () =>
-        inTransaction(prisma, async (tx) => {
-          if (await tx.creditReservation.findUnique({ where: { orderId } })) return;
-          const line = await loadCreditLine(tx, customerId);
-          const { creditLine, events } = credit.reserveCredit(line, amountCents, orderId);
-          await saveCreditLine(tx, creditLine, line.version);
-          await tx.creditReservation.create({ data: { orderId, customerId, amountCents, state: 'RESERVED' } });
-          await appendEvents(tx, { orderId, context: 'credit', aggregateId: customerId }, events);
+        withRetries(async () => {
+          const { hold, line } = await loadCreditOfOrder(prisma, orderId, { customerId });
+          if (hold) return; // held (and maybe released since) by an earlier attempt
+          const current = known(line, customerId);
+          const change = credit.reserveCredit(current, amountCents, orderId);
+          await save(current, change, { orderId, customerId, amountCents, state: 'RESERVED', create: true }, { orderId, context: 'credit', aggregateId: customerId });
         }),
       );
     },
@@ -51,15 +55,13 @@ export function createCreditActivities(deps: { prisma: PrismaClient }) {
       const { orderId, stepKey, deltaCents } = request;
       if (deltaCents === 0) return;
       await declining(['CREDIT_LIMIT_EXCEEDED'], () =>
-        inTransaction(prisma, async (tx) => {
-          if (await stepAlreadyDone(tx, stepKey)) return;
-          const held = await tx.creditReservation.findUnique({ where: { orderId } });
-          if (!held || held.state !== 'RESERVED') throw new Error(`order ${orderId} holds no credit to adjust`);
-          const line = await loadCreditLine(tx, held.customerId);
-          const change = deltaCents > 0 ? credit.reserveCredit(line, deltaCents, orderId) : credit.releaseCredit(line, -deltaCents, orderId);
-          await saveCreditLine(tx, change.creditLine, line.version);
-          await tx.creditReservation.update({ where: { orderId }, data: { amountCents: Number(held.amountCents) + deltaCents, updatedAt: new Date() } });
-          await appendEvents(tx, { orderId, context: 'credit', aggregateId: held.customerId, stepKey }, change.events);
+        withRetries(async () => {
+          const { hold, line, stepDone } = await loadCreditOfOrder(prisma, orderId, { stepKey });
+          if (stepDone) return;
+          if (!hold || hold.state !== 'RESERVED') throw new Error(`order ${orderId} holds no credit to adjust`);
+          const current = known(line, hold.customerId);
+          const change = deltaCents > 0 ? credit.reserveCredit(current, deltaCents, orderId) : credit.releaseCredit(current, -deltaCents, orderId);
+          await save(current, change, { ...hold, amountCents: hold.amountCents + deltaCents, create: false }, { orderId, context: 'credit', aggregateId: hold.customerId, stepKey });
         }),
       );
     },
