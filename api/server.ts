@@ -4,6 +4,7 @@ import { Client, Connection } from '@temporalio/client';
 import { loadConfig, type Config } from '../platform/config';
 import { createLogger, type Logger } from '../platform/logger';
 import { createPrisma } from '../platform/prisma';
+import { temporalConnectionOptions } from '../platform/temporal-connection';
 import { createApp } from './app';
 import { dataConverterFor, payloadKeys } from '../platform/payload-codec';
 import { bootstrapAdmin } from './routes/auth.routes';
@@ -14,7 +15,7 @@ export interface RunningApi { server: Server; port: number; stop(): Promise<void
 export async function startWebServer(config: Config = loadConfig(), logger: Logger = createLogger({ level: config.LOG_LEVEL, name: 'api' })): Promise<RunningApi> {
   if (!config.DATABASE_URL) throw new Error('DATABASE_URL is required for the API');
   const prisma = createPrisma(config.DATABASE_URL, config.DB_POOL_SIZE);
-  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const connection = await Connection.connect(temporalConnectionOptions(config));
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverterFor(payloadKeys(config)) });
   await bootstrapAdmin(prisma, config);
   const app = createApp({ prisma, temporal, config, logger });

@@ -137,3 +137,25 @@ describe('the JWT secret when JWT_SECRET is not set', () => {
     }
   });
 });
+
+describe('worker health endpoints', () => {
+  const base = { NODE_ENV: 'test', JWT_SECRET: secret };
+
+  it('when nothing is set, then worker processes serve no health endpoint and npm start assigns health ports from 9564 (100 above metrics)', () => {
+    const config = loadConfig(base);
+    expect(config.WORKER_HEALTH_ADDRESS).toBeUndefined();
+    expect(config.WORKER_HEALTH_PORT).toBe(9564);
+  });
+
+  it('when WORKER_METRICS_PORT moves, then the health ports move with it unless WORKER_HEALTH_PORT is set', () => {
+    expect(loadConfig({ ...base, WORKER_METRICS_PORT: '20000' }).WORKER_HEALTH_PORT).toBe(20100);
+    expect(loadConfig({ ...base, WORKER_METRICS_PORT: '20000', WORKER_HEALTH_PORT: '8081' }).WORKER_HEALTH_PORT).toBe(8081);
+  });
+
+  it.each([
+    [{ WORKER_HEALTH_ADDRESS: '8081' }, 'WORKER_HEALTH_ADDRESS: host:port'],
+    [{ WORKER_HEALTH_PORT: '70000' }, 'WORKER_HEALTH_PORT'],
+  ])('when %p, then it refuses to start naming it', (env, message) => {
+    expect(() => loadConfig({ ...base, ...env })).toThrow(message);
+  });
+});

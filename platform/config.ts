@@ -1,7 +1,7 @@
 // The one place configuration is read. Everything is validated at boot so a bad value fails fast
 // with a message naming the variable, instead of misbehaving later.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -24,6 +24,38 @@ export function parseDurationMs(text: string): number {
 }
 
 const intFromEnv = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
+const hostPort = z.string().regex(/^[\w.-]+:\d+$/, 'host:port');
+
+/**
+ * A PEM file for the Temporal connection, checked at boot so a wrong path fails here naming its
+ * variable, not later as a TLS handshake error. The value stays the path; platform/temporal-connection.ts
+ * reads the file.
+ */
+const pemFile = z.string().superRefine((file, ctx) => {
+  const problem = pemFileProblem(file);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+function pemFileProblem(file: string): string | undefined {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (error) {
+    return `cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`;
+  }
+  try {
+    if (!fstatSync(fd).isFile()) return `${file} is not a file`;
+    // The first bytes are enough: a PEM certificate, key or CA bundle starts with its BEGIN line.
+    const head = Buffer.alloc(4096);
+    const text = head.subarray(0, readSync(fd, head, 0, head.length, 0)).toString('utf8');
+    if (!text.includes('-----BEGIN ')) return `${file} is not PEM (no "-----BEGIN …" line)`;
+    return undefined;
+  } catch (error) {
+    return `cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`;
+  } finally {
+    closeSync(fd);
+  }
+}
 
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -38,7 +70,22 @@ const schema = z.object({
   TEMPORAL_ADDRESS: z.string().optional(),
   /** The port of the dev server `npm start` runs when TEMPORAL_ADDRESS is not set. */
   TEMPORAL_DEV_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
-  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_NAMESPACE: z.string().regex(/^\S+$/, 'a namespace name (Temporal Cloud: <namespace>.<account>)').default('default'),
+  /**
+   * A real cluster over TLS (platform/temporal-connection.ts). TLS is on as soon as any of the files,
+   * the server name or an API key is set; TEMPORAL_TLS=true turns it on without them (a server whose
+   * certificate the system trusts, no client certificate).
+   */
+  TEMPORAL_TLS: z.enum(['true', 'false'], 'true or false').transform((v) => v === 'true').optional(),
+  /** mTLS: the client certificate and its private key (PEM files), both or neither. */
+  TEMPORAL_TLS_CERT: pemFile.optional(),
+  TEMPORAL_TLS_KEY: pemFile.optional(),
+  /** The CA that signed the server's certificate (PEM); unset: the system's trusted CAs. */
+  TEMPORAL_TLS_CA: pemFile.optional(),
+  /** The name the server's certificate is checked against, when it differs from TEMPORAL_ADDRESS's host. */
+  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
+  /** Temporal Cloud API key, sent as `Authorization: Bearer …`; implies TLS. */
+  TEMPORAL_API_KEY: z.string().regex(/^\S+$/, 'an API key has no spaces or line breaks').optional(),
   TEMPORAL_UI_PORT: z.coerce.number().int().default(8233),
   /** Base of the Web UI links (e.g. /admin/stuck-orders); unset: http://localhost:TEMPORAL_UI_PORT. */
   TEMPORAL_UI_URL: z.string().optional(),
@@ -92,18 +139,46 @@ const schema = z.object({
   WORKER_WORKFLOW_CONCURRENCY: z.coerce.number().int().min(1).default(100),
   WORKER_CACHE_SIZE: z.coerce.number().int().min(0).default(1000),
   /** host:port for the Temporal SDK's Prometheus exporter of this worker process (unset: off). */
-  WORKER_METRICS_ADDRESS: z.string().regex(/^[\w.-]+:\d+$/, 'host:port').optional(),
+  WORKER_METRICS_ADDRESS: hostPort.optional(),
   /** `npm start` gives its worker processes metrics ports from here up (a busy one is skipped). */
   WORKER_METRICS_PORT: z.coerce.number().int().min(1).max(65535).default(9464),
+  /** host:port of this worker process's /health/live and /health/ready (workers/health-server.ts; unset: off). */
+  WORKER_HEALTH_ADDRESS: hostPort.optional(),
+  /** `npm start` gives its worker processes health ports from here up; unset: WORKER_METRICS_PORT + 100. */
+  WORKER_HEALTH_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   DB_POOL_SIZE: z.coerce.number().int().min(1).default(10),
   TASK_QUEUE_PREFIX: z.string().default(''),
-}).transform((c) => ({
+}).superRefine(checkTemporalTls).transform((c) => ({
   ...c,
   // Derived defaults, so changing a port is one setting: the address follows the dev server's port,
-  // the Web UI links follow the UI's port.
+  // the Web UI links follow the UI's port, worker health ports sit 100 above the metrics ports.
   TEMPORAL_ADDRESS: c.TEMPORAL_ADDRESS ?? `127.0.0.1:${c.TEMPORAL_DEV_PORT}`,
   TEMPORAL_UI_URL: c.TEMPORAL_UI_URL ?? `http://localhost:${c.TEMPORAL_UI_PORT}`,
+  WORKER_HEALTH_PORT: c.WORKER_HEALTH_PORT ?? Math.min(c.WORKER_METRICS_PORT + 100, 65535),
 }));
+
+type TemporalTlsSettings = {
+  TEMPORAL_ADDRESS?: string; TEMPORAL_TLS?: boolean; TEMPORAL_TLS_CERT?: string; TEMPORAL_TLS_KEY?: string;
+  TEMPORAL_TLS_CA?: string; TEMPORAL_TLS_SERVER_NAME?: string; TEMPORAL_API_KEY?: string;
+};
+
+/**
+ * The combinations a real cluster's connection can be given. An API key together with a client
+ * certificate is accepted: Temporal Cloud authenticates a namespace by either, and a self-hosted
+ * server with mTLS and a JWT authorizer checks both (the key is the bearer token).
+ */
+function checkTemporalTls(c: TemporalTlsSettings, ctx: z.RefinementCtx): void {
+  const issue = (variable: keyof TemporalTlsSettings, message: string) => ctx.addIssue({ code: 'custom', path: [variable], message });
+  if (c.TEMPORAL_TLS_CERT && !c.TEMPORAL_TLS_KEY) issue('TEMPORAL_TLS_KEY', 'required with TEMPORAL_TLS_CERT (mTLS needs the client certificate and its private key)');
+  if (c.TEMPORAL_TLS_KEY && !c.TEMPORAL_TLS_CERT) issue('TEMPORAL_TLS_CERT', 'required with TEMPORAL_TLS_KEY (mTLS needs the client certificate and its private key)');
+  const tlsSettings = (['TEMPORAL_TLS_CERT', 'TEMPORAL_TLS_KEY', 'TEMPORAL_TLS_CA', 'TEMPORAL_TLS_SERVER_NAME', 'TEMPORAL_API_KEY'] as const).filter((v) => c[v]);
+  // An API key over plain text would hand the bearer token to anyone on the path.
+  if (c.TEMPORAL_TLS === false && tlsSettings.length) issue('TEMPORAL_TLS', `false, but ${tlsSettings.join(', ')} only work over TLS`);
+  // Without TEMPORAL_ADDRESS everything talks to the local dev server, which speaks no TLS.
+  if (!c.TEMPORAL_ADDRESS && (tlsSettings.length || c.TEMPORAL_TLS)) {
+    issue('TEMPORAL_ADDRESS', `required with ${[...(c.TEMPORAL_TLS ? ['TEMPORAL_TLS'] : []), ...tlsSettings].join(', ')} (unset means the local dev server, which has no TLS)`);
+  }
+}
 
 export type Config = Omit<z.infer<typeof schema>, 'JWT_SECRET'> & { JWT_SECRET: string };
 

@@ -11,7 +11,7 @@ import { loadConfig } from '../platform/config';
 import { applyMigrations } from '../platform/migrate';
 import { dataDirInUse, startEmbeddedPostgres, type RunningPostgres } from '../dev/postgres';
 import { startTemporalDevServer, stopChild, type DevServer } from '../dev/temporal-dev-server';
-import { CONTEXTS, type Context } from '../workers/worker-factory';
+import { CONTEXTS, SHUTDOWN_GRACE_MS, type Context } from '../workers/worker-factory';
 import { seedCatalog } from '../prisma/seed';
 
 const root = path.resolve(__dirname, '..');
@@ -115,7 +115,8 @@ async function main(): Promise<void> {
     // activities; Temporal and PostgreSQL, needed by nobody after that, stop together.
     // A child that Ctrl-C in the terminal already stopped counts at once.
     if (apiProcess) await stopChild(apiProcess, 15_000);
-    await Promise.all(workers.map((child) => stopChild(child, 15_000)));
+    // A worker gets its whole grace time (in-flight activities) and a little more to exit.
+    await Promise.all(workers.map((child) => stopChild(child, SHUTDOWN_GRACE_MS + 5_000)));
     await Promise.all([temporal?.stop(), postgres?.stop()]);
     console.log(`[start] stopped; data kept in ${shown(dataDir)}`);
     process.exit(code);
@@ -169,41 +170,52 @@ async function main(): Promise<void> {
 
     const env = { ...process.env, DATABASE_URL: postgres.url, TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS };
     const workerMetrics: string[] = [];
+    const workerHealth: string[] = [];
     const taken = new Set([config.PORT, config.EMBEDDED_PG_PORT, config.TEMPORAL_DEV_PORT, config.TEMPORAL_UI_PORT]);
-    let metricsPort = config.WORKER_METRICS_PORT;
-    // From WORKER_METRICS_PORT up, one per worker process; a port in use is skipped (said once).
-    const nextMetricsListener = async (): Promise<Listener> => {
-      const port = await freePortFrom(local, metricsPort, taken);
-      if (!port) throw new Error(`no free worker metrics port from ${metricsPort} (WORKER_METRICS_PORT)`);
-      if (port !== metricsPort) step(`worker metrics: port ${metricsPort} is in use, using ${port}`);
-      metricsPort = port + 1;
-      workerMetrics.push(`http://${local}:${port}/metrics`);
-      return { what: 'worker metrics', setting: 'WORKER_METRICS_PORT', host: local, port };
+    const nextPort = { metrics: config.WORKER_METRICS_PORT, health: config.WORKER_HEALTH_PORT };
+    // From WORKER_METRICS_PORT / WORKER_HEALTH_PORT up, one each per worker process; a port in use is
+    // skipped (said once).
+    const nextListener = async (kind: 'metrics' | 'health'): Promise<Listener> => {
+      const setting = kind === 'metrics' ? 'WORKER_METRICS_PORT' : 'WORKER_HEALTH_PORT';
+      const port = await freePortFrom(local, nextPort[kind], taken);
+      if (!port) throw new Error(`no free worker ${kind} port from ${nextPort[kind]} (${setting})`);
+      if (port !== nextPort[kind]) step(`worker ${kind}: port ${nextPort[kind]} is in use, using ${port}`);
+      nextPort[kind] = port + 1;
+      taken.add(port);
+      (kind === 'metrics' ? workerMetrics : workerHealth).push(`http://${local}:${port}${kind === 'metrics' ? '/metrics' : '/health/ready'}`);
+      return { what: `worker ${kind}`, setting, host: local, port };
     };
-    const run = (name: string, file: string, extraEnv: Record<string, string> = {}, listener?: Listener) => {
+    const run = (name: string, file: string, extraEnv: Record<string, string> = {}, listeners: Listener[] = []) => {
       const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, file)], { cwd: root, env: { ...env, ...extraEnv }, stdio: ['ignore', 'inherit', 'inherit'] });
       // It has exited, so a port of its own that is in use now is someone else's.
-      child.once('exit', (code, signal) => void fail(new Error(`${name} exited (${code ?? signal}); stopping everything`), listener ? [listener] : []));
+      child.once('exit', (code, signal) => void fail(new Error(`${name} exited (${code ?? signal}); stopping everything`), listeners));
       return child;
     };
     const scaled = Object.keys(scale) as Context[];
     const shared = CONTEXTS.filter((c) => !scaled.includes(c));
     step(`workers: ${shared.join(', ')} in one process${scaled.map((c) => `; ${c} ×${scale[c]}`).join('')}`);
-    // Worker metrics ports are only assigned when nothing was configured (tests run several stacks).
+    // Worker metrics and health ports are only assigned when nothing was configured (tests run several stacks).
     const assignMetrics = !process.env.WORKER_METRICS_ADDRESS && !process.env.TASK_QUEUE_PREFIX;
+    const assignHealth = !process.env.WORKER_HEALTH_ADDRESS && !process.env.TASK_QUEUE_PREFIX;
     const runWorker = async (name: string, file: string, extraEnv: Record<string, string> = {}) => {
-      const metrics = assignMetrics ? await nextMetricsListener() : undefined;
-      workers.push(run(name, file, { ...extraEnv, ...(metrics ? { WORKER_METRICS_ADDRESS: `${metrics.host}:${metrics.port}` } : {}) }, metrics));
+      const metrics = assignMetrics ? await nextListener('metrics') : undefined;
+      const health = assignHealth ? await nextListener('health') : undefined;
+      workers.push(run(name, file, {
+        ...extraEnv,
+        ...(metrics ? { WORKER_METRICS_ADDRESS: `${metrics.host}:${metrics.port}` } : {}),
+        ...(health ? { WORKER_HEALTH_ADDRESS: `${health.host}:${health.port}` } : {}),
+      }, [metrics, health].filter((l): l is Listener => Boolean(l))));
     };
     if (shared.length) await runWorker('workers', 'workers/all.worker.ts', { WORKER_CONTEXTS: shared.join(',') });
     for (const context of scaled) for (let i = 0; i < scale[context]!; i++) await runWorker(`${context} worker ${i + 1}`, `workers/${context}.worker.ts`);
 
     step(`API: starting on ${config.HOST} port ${config.PORT} …`);
-    apiProcess = run('api', 'api/server.ts', {}, apiListener);
+    apiProcess = run('api', 'api/server.ts', {}, [apiListener]);
     // The API answers on loopback when it listens there (the default) or everywhere; else only on HOST.
     const everywhere = ['0.0.0.0', '::'].includes(config.HOST);
     const apiHost = everywhere ? '127.0.0.1' : config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
-    await waitForReady(`http://${apiHost}:${config.PORT}/health/ready`, 120_000);
+    // Ready means every process is: the API answers and each worker polls its queues.
+    await Promise.all([`http://${apiHost}:${config.PORT}/health/ready`, ...workerHealth].map((url) => waitForReady(url, 120_000)));
     const api = `http://${apiHost === '127.0.0.1' ? 'localhost' : apiHost}:${config.PORT}`;
 
     ready = true;
@@ -212,7 +224,7 @@ async function main(): Promise<void> {
     API          ${api}   (docs: ${api}/docs)
     Temporal UI  ${config.TEMPORAL_UI_URL}
     Metrics      ${api}/metrics${workerMetrics.length ? `  (workers: ${workerMetrics.join(' ')})` : ''}
-    Admin login  ${config.ADMIN_EMAIL} / ${config.NODE_ENV === 'production' ? '(ADMIN_PASSWORD)' : config.ADMIN_PASSWORD}
+${workerHealth.length ? `    Workers      ${workerHealth.join(' ')}\n` : ''}    Admin login  ${config.ADMIN_EMAIL} / ${config.NODE_ENV === 'production' ? '(ADMIN_PASSWORD)' : config.ADMIN_PASSWORD}
   Press Ctrl-C to stop (data is kept in ${shown(dataDir)}/).
 `);
   } catch (error) {

@@ -1,12 +1,15 @@
-// Process entry shared by every worker entrypoint: config, database, Temporal connection, then run
-// the requested contexts until SIGINT/SIGTERM, which drain in-flight work before exiting.
-import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
+// Process entry shared by every worker entrypoint: config, health endpoints, database, Temporal
+// connection, then run the requested contexts until SIGINT/SIGTERM, which drain in-flight work
+// (SHUTDOWN_GRACE_MS) before exiting.
+import { NativeConnection, Runtime, makeTelemetryFilterString, type Worker } from '@temporalio/worker';
 import { loadConfig } from '../platform/config';
+import { describeTemporalConnection, temporalConnectionOptions } from '../platform/temporal-connection';
 import { createLogger } from '../platform/logger';
 import { createPrisma } from '../platform/prisma';
 import { describeErrors } from '../platform/errors';
 import { orderIdFromWorkflowId } from '../domain/orders/order.commands';
 import { CONTEXTS, createContextWorker, type Context } from './worker-factory';
+import { startHealthServer } from './health-server';
 
 export function parseContexts(arg: string | undefined): Context[] {
   if (!arg || arg === 'all') return [...CONTEXTS];
@@ -47,15 +50,50 @@ export async function runWorkers(contexts: Context[]): Promise<void> {
   });
   if (config.WORKER_METRICS_ADDRESS) logger.info({ metrics: `http://${config.WORKER_METRICS_ADDRESS}/metrics` }, 'worker metrics exposed');
   const prisma = createPrisma(config.DATABASE_URL, config.DB_POOL_SIZE);
-  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const temporalOptions = temporalConnectionOptions(config);
+  const workers = new Map<Context, Worker>();
+  let connection: NativeConnection | undefined;
+  // The SDK's Runtime drains the workers on these signals; this only marks the process as draining so
+  // /health/ready turns 503 at once. Once: a second signal keeps its default effect (exit now).
+  let draining: string | undefined;
+  const signals = ['SIGINT', 'SIGTERM'] as const;
+  const onSignal = (signal: NodeJS.Signals) => {
+    draining = signal;
+    for (const s of signals) process.off(s, onSignal);
+  };
+  for (const s of signals) process.on(s, onSignal);
+  // Up before the Temporal connection and the workflow bundle: live answers while the process starts,
+  // ready says what it still waits for.
+  const health = config.WORKER_HEALTH_ADDRESS
+    ? await startHealthServer(config.WORKER_HEALTH_ADDRESS, {
+        contexts: () => Object.fromEntries(contexts.map((c) => [c, workers.get(c)?.getState() ?? 'STARTING'])),
+        checks: {
+          postgres: () => prisma.$queryRaw`SELECT 1`,
+          temporal: async () => {
+            if (!connection) throw new Error('not connected yet');
+            await connection.workflowService.getSystemInfo({});
+          },
+        },
+        draining: () => draining,
+      })
+    : undefined;
+  if (health) logger.info({ live: `${health.url}/health/live`, ready: `${health.url}/health/ready` }, 'worker health exposed');
   try {
-    const workers = await Promise.all(contexts.map((context) => createContextWorker(context, { connection, prisma, config })));
-    logger.info({ contexts, taskQueues: workers.map((w) => w.options.taskQueue) }, 'workers running');
-    await Promise.all(workers.map((w) => w.run()));
-    logger.info('workers stopped');
+    connection = await NativeConnection.connect(temporalOptions);
+    try {
+      await Promise.all(contexts.map(async (context) => workers.set(context, await createContextWorker(context, { connection: connection!, prisma, config }))));
+      const running = [...workers.values()];
+      logger.info({ contexts, taskQueues: running.map((w) => w.options.taskQueue), temporal: describeTemporalConnection(temporalOptions), namespace: config.TEMPORAL_NAMESPACE }, 'workers running');
+      await Promise.all(running.map((w) => w.run()));
+      logger.info('workers stopped');
+    } finally {
+      await connection.close();
+    }
   } finally {
-    await connection.close();
+    for (const s of signals) process.off(s, onSignal);
     await prisma.$disconnect();
+    // Last: live stays 200 until the process is about to exit.
+    await health?.close();
   }
 }
 

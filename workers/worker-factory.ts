@@ -20,6 +20,23 @@ export type Context = (typeof CONTEXTS)[number];
 
 export const WORKFLOWS_PATH = path.resolve(__dirname, '..', 'workflows', 'index.ts');
 
+/**
+ * The longest startToCloseTimeout of any activity the sagas schedule, local ones included
+ * (workflows/activity-proxies.ts: 10 s for every step, compensation and order step). The bundle cannot
+ * export it to us without changing that file, so workers/shutdown-grace.test.ts reads the file and
+ * fails when a timeout there grows past this.
+ */
+export const LONGEST_ACTIVITY_START_TO_CLOSE_MS = 10_000;
+/**
+ * On SIGTERM a worker stops polling and gives in-flight activities this long before cancelling them.
+ * An attempt that began just before the signal may run its whole start-to-close; waiting longer is
+ * useless (the server has timed it out by then and retries it elsewhere). The 5 s margin lets such an
+ * attempt still report its result and the orders worker complete the workflow task that records a
+ * local activity's result, instead of both being redone. Whoever stops a worker waits longer than
+ * this before SIGKILL (compose stop_grace_period 30 s, `npm start` SHUTDOWN_GRACE_MS + 5 s).
+ */
+export const SHUTDOWN_GRACE_MS = LONGEST_ACTIVITY_START_TO_CLOSE_MS + 5_000;
+
 export interface WorkerDeps {
   connection: NativeConnection;
   prisma: PrismaClient;
@@ -56,7 +73,6 @@ export async function createContextWorker(context: Context, deps: WorkerDeps): P
     maxConcurrentActivityTaskExecutions: config.WORKER_ACTIVITY_CONCURRENCY,
     maxConcurrentWorkflowTaskExecutions: config.WORKER_WORKFLOW_CONCURRENCY,
     maxCachedWorkflows: context === 'orders' ? config.WORKER_CACHE_SIZE : 0,
-    // In-flight activities get this long to finish on SIGTERM before they are cancelled.
-    shutdownGraceTime: '10s',
+    shutdownGraceTime: SHUTDOWN_GRACE_MS,
   });
 }
