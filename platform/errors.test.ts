@@ -29,6 +29,8 @@ describe('isTransient', () => {
     ['a lost optimistic-lock race', Object.assign(new Error('version conflict'), { name: 'VersionConflict' })],
     ['the payment provider unavailable', Object.assign(new Error('payment provider unavailable'), { name: 'ProviderUnavailable' })],
     ['PostgreSQL closing the connection mid-query (P2010, ConnectionClosed)', Object.assign(new Error('Raw query failed. Code: `N/A`. Message: `Server has closed the connection.`'), { code: 'P2010', meta: { driverAdapterError: { name: 'DriverAdapterError', cause: { kind: 'ConnectionClosed' } } } })],
+    // Found by chaos (a 500 during a Postgres restart): pg refuses a client whose connection broke mid-transaction.
+    ['a pooled client broken by a lost connection (pg)', new Error('Client has encountered a connection error and is not queryable')],
     ['a transient cause under a wrapper', new Error('step failed', { cause: Object.assign(new Error('x'), { code: '08006' }) })],
   ])('when the error is %s, then it is transient', (_why, error) => {
     expect(isTransient(error)).toBe(true);

@@ -16,7 +16,7 @@ const TRANSIENT_ADAPTER_KINDS = new Set(['ConnectionClosed', 'DatabaseNotReachab
 
 const TRANSIENT_CODES = new Set(['P1001', 'P1002', 'P1017', 'P2024', 'P2028', 'P2034', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '53300', '57P01', '57P02', '57P03', '40001', '40P01']);
 const TRANSIENT_NAMES = new Set(['VersionConflict', 'ProviderUnavailable', 'ServiceError', 'TransportError', 'WorkflowUpdateRPCTimeoutOrCancelledError']);
-const TRANSIENT_MESSAGE = /ECONNREFUSED|ECONNRESET|Connection terminated|connection refused|Can't reach database server|Server has closed the connection|UNAVAILABLE|shutting down|timeout exceeded when trying to connect|could not serialize|deadlock detected/i;
+const TRANSIENT_MESSAGE = /ECONNREFUSED|ECONNRESET|Connection terminated|connection refused|Can't reach database server|Server has closed the connection|encountered a connection error and is not queryable|UNAVAILABLE|shutting down|timeout exceeded when trying to connect|could not serialize|deadlock detected/i;
 
 export function isTransient(error: unknown, depth = 0): boolean {
   const e = error as ErrorLike | undefined;
