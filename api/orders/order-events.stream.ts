@@ -12,6 +12,33 @@ import type { StreamLimits, TimelineFeed } from './timeline-feed';
 export interface StreamDeps { prisma: PrismaClient; feed: TimelineFeed; limits: StreamLimits; heartbeatMs: number }
 
 /**
+ * At most this many streams read the timeline at once in a process, so a burst of streams opening
+ * (each replays its timeline) takes at most these pooled connections and cannot starve the API's
+ * requests of the rest (DB_POOL_SIZE, default 10). A read takes ~2 ms: two at a time still serve
+ * ~1 000 stream reads a second, well inside the 250 ms an entry may take to reach its stream.
+ */
+export const STREAM_READS_AT_ONCE = 2;
+
+/** A counting gate: run() waits for one of `size` slots. */
+class Gate {
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+  constructor(private readonly size: number) {}
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.running >= this.size) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.running++;
+    try {
+      return await work();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next(); // the slot passes on as it is
+      else this.running--;
+    }
+  }
+}
+const streamReads = new Gate(STREAM_READS_AT_ONCE);
+
+/**
  * Takes a stream slot for the caller or refuses with 429 — before anything else, so a refused
  * attempt costs no database work. The caller releases it if the stream does not open.
  */
@@ -51,7 +78,7 @@ export async function streamOrderEvents(deps: StreamDeps, orderId: string, req: 
     reading = (async () => {
       do {
         again = false;
-        const { status, entries } = await readTimelineSince(deps.prisma, orderId, sent);
+        const { status, entries } = await streamReads.run(() => readTimelineSince(deps.prisma, orderId, sent));
         if (closed) return;
         for (const entry of entries) {
           res.write(`id: ${entry.sequence}\nevent: ${entry.type}\ndata: ${JSON.stringify(entry)}\n\n`);
