@@ -47,6 +47,9 @@ describe('loadConfig', () => {
     [{ JWT_SECRET: 'short' }, 'JWT_SECRET'],
     [{ JWT_ALGORITHM: 'none' }, 'JWT_ALGORITHM'],
     [{ DATABASE_URL: 'not a url' }, 'DATABASE_URL'],
+    // The server spells a version `<deployment>:<build id>`; a name with a dot or colon is ambiguous.
+    [{ WORKER_DEPLOYMENT_NAME: 'saga.orders' }, 'WORKER_DEPLOYMENT_NAME'],
+    [{ WORKER_BUILD_ID: 'v1:hotfix' }, 'WORKER_BUILD_ID'],
   ])('when %p, then it fails naming %s', (env, variable) => {
     expect(() => loadConfig(env)).toThrow(variable);
   });

@@ -146,6 +146,15 @@ const schema = z.object({
   WORKER_HEALTH_ADDRESS: hostPort.optional(),
   /** `npm start` gives its worker processes health ports from here up; unset: WORKER_METRICS_PORT + 100. */
   WORKER_HEALTH_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  /**
+   * Worker Deployment Versioning (platform/worker-deployment.ts): set, every worker of this process
+   * joins the deployment of that name as version WORKER_BUILD_ID, and order sagas are pinned to the
+   * version they started on. Unset: unversioned workers (tests, chaos, bench). `npm start` and
+   * docker-compose.yml set `saga-orders`.
+   */
+  WORKER_DEPLOYMENT_NAME: z.string().regex(/^[A-Za-z0-9_-]{1,200}$/, 'letters, digits, _ and - (e.g. saga-orders)').optional(),
+  /** The build this worker runs; unset: derived from the workflow code (platform/worker-deployment.ts `derivedBuildId`). */
+  WORKER_BUILD_ID: z.string().regex(/^[A-Za-z0-9_.-]{1,200}$/, 'letters, digits, _, . and - (e.g. 1.4.0-3f2a9c1e07)').optional(),
   DB_POOL_SIZE: z.coerce.number().int().min(1).default(10),
   TASK_QUEUE_PREFIX: z.string().default(''),
 }).superRefine(checkTemporalTls).transform((c) => ({

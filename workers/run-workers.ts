@@ -2,11 +2,12 @@
 // connection, then run the requested contexts until SIGINT/SIGTERM, which drain in-flight work
 // (SHUTDOWN_GRACE_MS) before exiting.
 import { NativeConnection, Runtime, makeTelemetryFilterString, type Worker } from '@temporalio/worker';
-import { loadConfig } from '../platform/config';
+import { loadConfig, taskQueues } from '../platform/config';
 import { describeTemporalConnection, temporalConnectionOptions } from '../platform/temporal-connection';
 import { createLogger } from '../platform/logger';
 import { createPrisma } from '../platform/prisma';
 import { describeErrors } from '../platform/errors';
+import { makeCurrentIfNone, versionName, workerDeploymentVersion, type DeploymentVersion } from '../platform/worker-deployment';
 import { orderIdFromWorkflowId } from '../domain/orders/order.commands';
 import { CONTEXTS, createContextWorker, type Context } from './worker-factory';
 import { startHealthServer } from './health-server';
@@ -83,8 +84,14 @@ export async function runWorkers(contexts: Context[]): Promise<void> {
     try {
       await Promise.all(contexts.map(async (context) => workers.set(context, await createContextWorker(context, { connection: connection!, prisma, config }))));
       const running = [...workers.values()];
-      logger.info({ contexts, taskQueues: running.map((w) => w.options.taskQueue), temporal: describeTemporalConnection(temporalOptions), namespace: config.TEMPORAL_NAMESPACE }, 'workers running');
-      await Promise.all(running.map((w) => w.run()));
+      const version = workerDeploymentVersion(config);
+      logger.info({
+        contexts, taskQueues: running.map((w) => w.options.taskQueue), temporal: describeTemporalConnection(temporalOptions), namespace: config.TEMPORAL_NAMESPACE,
+        workerDeployment: version ? versionName(version) : 'unversioned',
+      }, 'workers running');
+      const runs = running.map((w) => w.run());
+      if (version) void firstDeploy(connection, version);
+      await Promise.all(runs);
       logger.info('workers stopped');
     } finally {
       await connection.close();
@@ -94,6 +101,26 @@ export async function runWorkers(contexts: Context[]): Promise<void> {
     await prisma.$disconnect();
     // Last: live stays 200 until the process is about to exit.
     await health?.close();
+  }
+
+  /**
+   * A deployment with no current version sends new orders to unversioned workers (there are none):
+   * on a first deploy this build becomes current once all five contexts of it polled. Never a switch
+   * from another build (npm run rollout does that). A failure here is logged, the worker keeps running.
+   */
+  async function firstDeploy(temporal: NativeConnection, version: DeploymentVersion): Promise<void> {
+    try {
+      const { current, madeCurrent } = await makeCurrentIfNone(temporal.workflowService, config.TEMPORAL_NAMESPACE, version, taskQueues(config), {
+        identity: `worker:${contexts.join('+')}`, timeoutMs: 10 * 60_000, stopped: () => draining !== undefined,
+      });
+      if (madeCurrent) logger.info({ workerDeployment: versionName(version) }, 'first deploy: this build is now the current version');
+      else if (current && current !== version.buildId) {
+        logger.info({ workerDeployment: versionName(version), current }, `new orders go to build ${current}; \`npm run rollout -- --build ${version.buildId}\` routes them to this one`);
+      }
+    } catch (error) {
+      if (draining) return; // the connection closes under it while the process stops
+      logger.warn({ ...describeErrors({ error }), workerDeployment: versionName(version) }, 'could not check the deployment\'s current version');
+    }
   }
 }
 

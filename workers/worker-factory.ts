@@ -14,6 +14,7 @@ import { createShipmentActivities } from '../activities/shipment/shipment.activi
 import { createSimulatedCarrier } from '../activities/shipment/simulated-carrier';
 import { classifiedFailures } from './activity-failures.interceptor';
 import { dataConverterFor, payloadKeys } from '../platform/payload-codec';
+import { workerDeploymentVersion } from '../platform/worker-deployment';
 
 export const CONTEXTS = ['orders', 'stock', 'credit', 'payment', 'shipment'] as const;
 export type Context = (typeof CONTEXTS)[number];
@@ -62,6 +63,14 @@ export async function createContextWorker(context: Context, deps: WorkerDeps): P
   const workflows = context === 'orders'
     ? (deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: WORKFLOWS_PATH })
     : {};
+  // Versioned (WORKER_DEPLOYMENT_NAME set): every context worker of a build is one deployment
+  // version, so a pinned saga's activities go to the workers of the build it started on too.
+  // PINNED: an order finishes on the saga code it started with; a change that must reach orders in
+  // flight is written with patched() and the orders moved (README, "Deploy a saga change").
+  const version = workerDeploymentVersion(config);
+  const versioning = version
+    ? { workerDeploymentOptions: { version, useWorkerVersioning: true as const, defaultVersioningBehavior: 'PINNED' as const } }
+    : {};
   return Worker.create({
     connection: deps.connection,
     namespace: config.TEMPORAL_NAMESPACE,
@@ -70,6 +79,7 @@ export async function createContextWorker(context: Context, deps: WorkerDeps): P
     interceptors: { activity: [classifiedFailures()] },
     dataConverter: dataConverterFor(payloadKeys(config)),
     ...workflows,
+    ...versioning,
     maxConcurrentActivityTaskExecutions: config.WORKER_ACTIVITY_CONCURRENCY,
     maxConcurrentWorkflowTaskExecutions: config.WORKER_WORKFLOW_CONCURRENCY,
     maxCachedWorkflows: context === 'orders' ? config.WORKER_CACHE_SIZE : 0,
