@@ -35,6 +35,11 @@ export async function startTemporalDevServer(options: {
     '--sqlite-pragma', 'synchronous=OFF',
     '--dynamic-config-value', 'system.enableActivityEagerExecution=true',
     '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true',
+    // A worker deployment version counts as drained once no open pinned workflow uses it; a cluster
+    // re-checks every 3 minutes after a 3-minute visibility grace period. One process with SQLite
+    // visibility needs no such margin, so `npm run rollout` reports drainage within seconds here.
+    '--dynamic-config-value', 'matching.wv.VersionDrainageStatusRefreshInterval="2s"',
+    '--dynamic-config-value', 'matching.wv.VersionDrainageStatusVisibilityGracePeriod="2s"',
     ...Object.entries(SEARCH_ATTRIBUTES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
   ];
   if (options.headless) args.push('--headless');

@@ -1,16 +1,22 @@
 // `npm start`: the whole system on embedded defaults, no configuration needed.
 //   PostgreSQL (DATABASE_URL, else embedded under .data/postgres) → migrations → Temporal dev server
 //   (.data/temporal.db, Web UI) → seed catalog (development) → workers → API.
+// The workers are one build of the worker deployment `saga-orders` (dev/start-build.ts says which),
+// made current once they poll, so `temporal worker deployment list` shows it and `npm run rollout`
+// can route orders to another build.
 // Ctrl-C stops every child in reverse order and keeps the data for the next start. A port or the data
 // folder in use (another `npm start`?) stops it before anything starts, naming the setting to change.
 // `--workers payment=3,stock=2` runs extra processes for those contexts (scaling one context).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../platform/config';
 import { applyMigrations } from '../platform/migrate';
 import { dataDirInUse, startEmbeddedPostgres, type RunningPostgres } from '../dev/postgres';
 import { startTemporalDevServer, stopChild, type DevServer } from '../dev/temporal-dev-server';
+import { temporalConnectionOptions } from '../platform/temporal-connection';
+import { chooseStartBuild, makeStartBuildCurrent } from '../dev/start-build';
 import { CONTEXTS, SHUTDOWN_GRACE_MS, type Context } from '../workers/worker-factory';
 import { seedCatalog } from '../prisma/seed';
 
@@ -105,6 +111,7 @@ async function main(): Promise<void> {
   let apiProcess: ChildProcess | undefined;
   let postgres: RunningPostgres | undefined;
   let temporal: DevServer | undefined;
+  let temporalClient: Client | undefined;
   let stopping = false;
 
   const shutdown = async (code: number) => {
@@ -114,6 +121,7 @@ async function main(): Promise<void> {
     // Reverse start order: the API stops taking orders, then the workers finish in-flight
     // activities; Temporal and PostgreSQL, needed by nobody after that, stop together.
     // A child that Ctrl-C in the terminal already stopped counts at once.
+    await temporalClient?.connection.close().catch(() => undefined);
     if (apiProcess) await stopChild(apiProcess, 15_000);
     // A worker gets its whole grace time (in-flight activities) and a little more to exit.
     await Promise.all(workers.map((child) => stopChild(child, SHUTDOWN_GRACE_MS + 5_000)));
@@ -168,7 +176,16 @@ async function main(): Promise<void> {
       if (seeded > 0) step(`seeded ${seeded} products`);
     }
 
-    const env = { ...process.env, DATABASE_URL: postgres.url, TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS };
+    // A queue prefix isolates a stack on a shared server: its deployment too.
+    const deploymentName = config.WORKER_DEPLOYMENT_NAME ?? `${config.TASK_QUEUE_PREFIX}saga-orders`;
+    temporalClient = new Client({ connection: await Connection.connect(temporalConnectionOptions(config)), namespace: config.TEMPORAL_NAMESPACE });
+    const build = await chooseStartBuild(temporalClient, deploymentName, config.WORKER_BUILD_ID);
+    step(`worker deployment ${deploymentName}: build ${build.version.buildId}${build.note ? ` (${build.note})` : ''}`);
+    for (const line of build.waiting) step(`worker deployment ${deploymentName}: ${line} (README "Deploy a saga change")`);
+    const env = {
+      ...process.env, DATABASE_URL: postgres.url, TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS,
+      WORKER_DEPLOYMENT_NAME: deploymentName, WORKER_BUILD_ID: build.version.buildId,
+    };
     const workerMetrics: string[] = [];
     const workerHealth: string[] = [];
     const taken = new Set([config.PORT, config.EMBEDDED_PG_PORT, config.TEMPORAL_DEV_PORT, config.TEMPORAL_UI_PORT]);
@@ -216,6 +233,11 @@ async function main(): Promise<void> {
     const apiHost = everywhere ? '127.0.0.1' : config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
     // Ready means every process is: the API answers and each worker polls its queues.
     await Promise.all([`http://${apiHost}:${config.PORT}/health/ready`, ...workerHealth].map((url) => waitForReady(url, 120_000)));
+    // Until a build is current, new orders would go to unversioned workers, of which there are none.
+    const previous = await makeStartBuildCurrent(temporalClient, build.version, 120_000);
+    if (previous !== build.version.buildId) step(`worker deployment ${deploymentName}: build ${build.version.buildId} is current${previous ? ` (was ${previous})` : ''}`);
+    await temporalClient.connection.close();
+    temporalClient = undefined;
     const api = `http://${apiHost === '127.0.0.1' ? 'localhost' : apiHost}:${config.PORT}`;
 
     ready = true;
@@ -224,7 +246,8 @@ async function main(): Promise<void> {
     API          ${api}   (docs: ${api}/docs)
     Temporal UI  ${config.TEMPORAL_UI_URL}
     Metrics      ${api}/metrics${workerMetrics.length ? `  (workers: ${workerMetrics.join(' ')})` : ''}
-${workerHealth.length ? `    Workers      ${workerHealth.join(' ')}\n` : ''}    Admin login  ${config.ADMIN_EMAIL} / ${config.NODE_ENV === 'production' ? '(ADMIN_PASSWORD)' : config.ADMIN_PASSWORD}
+${workerHealth.length ? `    Workers      ${workerHealth.join(' ')}\n` : ''}    Deployment   ${deploymentName}, build ${build.version.buildId} current   (npm run rollout -- --status)
+    Admin login  ${config.ADMIN_EMAIL} / ${config.NODE_ENV === 'production' ? '(ADMIN_PASSWORD)' : config.ADMIN_PASSWORD}
   Press Ctrl-C to stop (data is kept in ${shown(dataDir)}/).
 `);
   } catch (error) {
