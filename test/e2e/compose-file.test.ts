@@ -19,6 +19,7 @@ interface Service {
   command?: string | string[];
   depends_on?: string[] | Record<string, { condition: string }>;
   deploy?: { replicas?: number };
+  environment?: Record<string, string>;
   ports?: Array<string | number | { published?: string | number; target?: number }>;
 }
 interface ComposeFile { services: Record<string, Service> }
@@ -123,6 +124,15 @@ describe('docker-compose.yml', () => {
     expect(worker!.deploy!.replicas).toBeGreaterThanOrEqual(1);
     expect(commandLine(worker!)).toContain(`workers/${context}.worker.ts`);
     expect(dependsOn(worker!)).toMatchObject({ migrate: 'service_completed_successfully', temporal: 'service_healthy' });
+  });
+
+  it('when the workers start, then all five contexts are one version of the deployment saga-orders (one build id)', () => {
+    const versions = WORKER_CONTEXTS.map((context) => {
+      const env = services[`worker-${context}`]!.environment ?? {};
+      return `${env.WORKER_DEPLOYMENT_NAME}:${env.WORKER_BUILD_ID}`;
+    });
+    // Unset WORKER_BUILD_ID interpolates to empty: each worker derives the id from the image's saga code.
+    expect(versions).toEqual(WORKER_CONTEXTS.map(() => 'saga-orders:'));
   });
 
   it('when the api starts, then migrations have completed and Temporal is healthy and registered', () => {
