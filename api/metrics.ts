@@ -76,27 +76,50 @@ export function createMetrics(prisma: PrismaClient, config: MetricsConfig) {
 
   const middleware: RequestHandler = (req, res, next) => {
     const end = requestDuration.startTimer();
-    // The matched route pattern (not the raw path) keeps label cardinality bounded. Express assigns
-    // req.route when a route matches, while req.baseUrl is still that router's mount path; by
-    // 'finish' an error passed out of the router has reset baseUrl, so the pattern is taken then.
-    let route: unknown;
-    let pattern: string | undefined;
-    Object.defineProperty(req, 'route', {
-      configurable: true,
-      enumerable: true,
-      get: () => route,
-      set(value: { path?: unknown } | undefined) {
-        route = value;
-        if (value?.path !== undefined) pattern = routePattern(req.baseUrl, String(value.path));
-      },
-    });
-    res.on('finish', () => end({ method: req.method, route: pattern ?? 'unmatched', status: String(res.statusCode) }));
+    recordRoutePattern(req);
+    res.on('finish', () => end({ method: req.method, route: (req as PatternHolder)[ROUTE_PATTERN] ?? 'unmatched', status: String(res.statusCode) }));
     next();
   };
 
   const handler: RequestHandler = async (_req, res) => void res.type(registry.contentType).send(await scrape());
 
   return { registry, middleware, scrape, authorize: metricsAuth(config), handler };
+}
+
+const ROUTE = Symbol('route');
+const ROUTE_PATTERN = Symbol('route pattern');
+type PatternHolder = { [ROUTE]?: unknown; [ROUTE_PATTERN]?: string; baseUrl: string };
+const instrumented = new WeakSet<object>();
+/** Patterns by route and mount path: a route is one object for the app's life, its mount paths few. */
+const patterns = new WeakMap<object, Map<string, string>>();
+
+/**
+ * The matched route pattern (not the raw path) keeps label cardinality bounded. Express assigns
+ * req.route when a route matches, while req.baseUrl is still that router's mount path; by 'finish'
+ * an error passed out of the router has reset baseUrl, so the pattern is taken at the assignment.
+ * The accessor that sees it is defined once on the app's request prototype (Express gives every
+ * request of an app that prototype), not on each request: an accessor defined on the request object
+ * itself cost ~15 µs per request, mostly in Express's later property accesses on it.
+ */
+function recordRoutePattern(req: object): void {
+  const prototype = Object.getPrototypeOf(req) as object;
+  if (instrumented.has(prototype)) return;
+  // Only an Express app's own request prototype (it has `app`); anywhere else, the request itself.
+  const target = Object.hasOwn(prototype, 'app') ? prototype : req;
+  instrumented.add(target);
+  Object.defineProperty(target, 'route', {
+    configurable: true,
+    get(this: PatternHolder) { return this[ROUTE]; },
+    set(this: PatternHolder, value: { path?: unknown } | undefined) {
+      this[ROUTE] = value;
+      if (value?.path === undefined) return;
+      let byBase = patterns.get(value);
+      if (!byBase) patterns.set(value, (byBase = new Map()));
+      let pattern = byBase.get(this.baseUrl);
+      if (pattern === undefined) byBase.set(this.baseUrl, (pattern = routePattern(this.baseUrl, String(value.path))));
+      this[ROUTE_PATTERN] = pattern;
+    },
+  });
 }
 
 /** `/orders` + `/:id/dispatch`; `/products` + `/` is `/products`, never `/products/`. */

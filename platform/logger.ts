@@ -1,9 +1,10 @@
 // Structured JSON logs. Secrets are redacted by path so a logged request or config never leaks them.
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
 
-export function createLogger(options: { level?: string; name?: string } = {}): Logger {
+/** `destination`: where lines go (default stdout). */
+export function createLogger(options: { level?: string; name?: string } = {}, destination?: DestinationStream): Logger {
   return pino({
     level: options.level ?? process.env.LOG_LEVEL ?? 'info',
     name: options.name,
@@ -13,5 +14,5 @@ export function createLogger(options: { level?: string; name?: string } = {}): L
       paths: ['password', '*.password', 'req.headers.authorization', 'headers.authorization', 'accessToken', '*.accessToken', 'JWT_SECRET', 'ADMIN_PASSWORD', 'paymentMethod.token', '*.paymentMethod.token', 'token'],
       censor: '[redacted]',
     },
-  });
+  }, destination);
 }
