@@ -25,6 +25,7 @@ export function parseDurationMs(text: string): number {
 
 const intFromEnv = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
 const hostPort = z.string().regex(/^[\w.-]+:\d+$/, 'host:port');
+const otlpUrl = z.string().regex(/^https?:\/\/[^\s/]+(\/\S*)?$/, 'an http(s) URL such as http://localhost:4318');
 
 /**
  * A PEM file for the Temporal connection, checked at boot so a wrong path fails here naming its
@@ -157,6 +158,16 @@ const schema = z.object({
   WORKER_BUILD_ID: z.string().regex(/^[A-Za-z0-9_.-]{1,200}$/, 'letters, digits, _, . and - (e.g. 1.4.0-3f2a9c1e07)').optional(),
   DB_POOL_SIZE: z.coerce.number().int().min(1).default(10),
   TASK_QUEUE_PREFIX: z.string().default(''),
+  /**
+   * OpenTelemetry's standard variables (platform/tracing.ts): set, spans are sent there over OTLP/HTTP
+   * (the exporter adds /v1/traces to the first; the second is the full traces URL); unset, none are
+   * recorded and only the trace context travels (trace ids in the logs). Checked here so a typo fails
+   * at boot instead of every export failing silently.
+   */
+  OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl.optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: otlpUrl.optional(),
+  /** Overrides the service name of the process's spans (saga-orders-api, saga-orders-worker). */
+  OTEL_SERVICE_NAME: z.string().optional(),
 }).superRefine(checkTemporalTls).transform((c) => ({
   ...c,
   // Derived defaults, so changing a port is one setting: the address follows the dev server's port,
