@@ -16,6 +16,7 @@ import { customersRouter } from './routes/customers.routes';
 import { buildOpenApiDocument, renderDocsPage } from './openapi';
 import { createMetrics } from './metrics';
 import { StreamLimits, TimelineFeed } from './orders/timeline-feed';
+import { traceRequests } from './trace-requests';
 
 const API_VERSION = '1.0.0';
 
@@ -79,7 +80,8 @@ export function createApp(deps: AppDeps): App {
   app.set('trust proxy', 'loopback');
   app.set('query parser', 'simple');
   const metrics = createMetrics(deps.prisma, config);
-  app.use(requestLog(logger), metrics.middleware, securityHeaders, cors(config.CORS_ORIGINS));
+  // The span first: the request log and every handler's lines carry its traceId.
+  app.use(traceRequests(), requestLog(logger), metrics.middleware, securityHeaders, cors(config.CORS_ORIGINS));
   app.get('/metrics', metrics.authorize, metrics.handler);
   // JSON only; anything else that carries a body is refused, never half-parsed.
   app.use(express.json({ limit: '1mb', strict: true, type: ['application/json', 'application/*+json'] }));

@@ -1,6 +1,7 @@
-// The API process: config, database, Temporal client, admin bootstrap, then listen.
+// The API process: tracing, config, database, Temporal client, admin bootstrap, then listen.
 import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import { loadConfig, type Config } from '../platform/config';
 import { createLogger, type Logger } from '../platform/logger';
 import { createPrisma } from '../platform/prisma';
@@ -9,6 +10,7 @@ import { createApp } from './app';
 import { dataConverterFor, payloadKeys } from '../platform/payload-codec';
 import { bootstrapAdmin } from './routes/auth.routes';
 import { startOutboxSweeper } from './orders/outbox-sweeper';
+import { startTracing } from '../platform/tracing';
 
 export interface RunningApi { server: Server; port: number; stop(): Promise<void> }
 
@@ -16,7 +18,12 @@ export async function startWebServer(config: Config = loadConfig(), logger: Logg
   if (!config.DATABASE_URL) throw new Error('DATABASE_URL is required for the API');
   const prisma = createPrisma(config.DATABASE_URL, config.DB_POOL_SIZE);
   const connection = await Connection.connect(temporalConnectionOptions(config));
-  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverterFor(payloadKeys(config)) });
+  // Starting a saga, an update or a signal is a span of the request's trace, and its header takes the
+  // trace to the workflow (and from there to the activities).
+  const temporal = new Client({
+    connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverterFor(payloadKeys(config)),
+    interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] },
+  });
   await bootstrapAdmin(prisma, config);
   const app = createApp({ prisma, temporal, config, logger });
   const sweeper = startOutboxSweeper({ prisma, temporal, config }, logger);
@@ -47,11 +54,15 @@ export async function startWebServer(config: Config = loadConfig(), logger: Logg
 }
 
 if (require.main === module) {
-  startWebServer().then((api) => {
-    const shutdown = () => void api.stop().then(() => process.exit(0));
+  (async () => {
+    const config = loadConfig();
+    const tracing = startTracing({ serviceName: 'saga-orders-api', config });
+    const api = await startWebServer(config);
+    // Spans still batched are sent once the last request has ended.
+    const shutdown = () => void api.stop().then(() => tracing.shutdown()).then(() => process.exit(0));
     process.once('SIGINT', shutdown);
     process.once('SIGTERM', shutdown);
-  }, (error) => {
+  })().catch((error) => {
     console.error(error);
     process.exit(1);
   });

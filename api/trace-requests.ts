@@ -1,0 +1,54 @@
+// The HTTP server span of each request, made with the OpenTelemetry API (the tracer provider is set up
+// by platform/tracing.ts; without one, this costs a no-op span). The request joins the trace of its
+// `traceparent` header or starts a new one. Everything the request does runs in the span's context:
+// its log lines (platform/logger.ts), Prisma's SQL spans and the Temporal client's spans, whose
+// headers carry the trace on to the workflow and its activities.
+//
+// Made here rather than by @opentelemetry/instrumentation-http/-express: those patch `http` and
+// `express` through require hooks, so they work only when loaded before those modules (a preload
+// flag for every entry point) and not at all under jest's module registry, where the trace test runs.
+import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import {
+  ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_HTTP_ROUTE, ATTR_URL_PATH, ATTR_URL_SCHEME,
+} from '@opentelemetry/semantic-conventions';
+import type { Request, RequestHandler } from 'express';
+
+const tracer = trace.getTracer('saga-orders-api');
+
+/** The route template (`/orders/:id`), not the path: span names must not grow with ids. */
+function routeOf(req: Request): string | undefined {
+  if (!req.route) return undefined;
+  const path = `${req.baseUrl}${req.route.path === '/' ? '' : String(req.route.path)}`;
+  return path || '/';
+}
+
+export function traceRequests(): RequestHandler {
+  return (req, res, next) => {
+    const parent = propagation.extract(ROOT_CONTEXT, req.headers);
+    const span = tracer.startSpan(req.method, {
+      kind: SpanKind.SERVER,
+      attributes: { [ATTR_HTTP_REQUEST_METHOD]: req.method, [ATTR_URL_PATH]: req.originalUrl.split('?')[0], [ATTR_URL_SCHEME]: req.protocol },
+    }, parent);
+    const active = trace.setSpan(parent, span);
+    // Body parsing and 'finish' listeners run from the socket's events, outside this call: bound, they
+    // run in the span's context too (the request log on 'finish' is the last line of the request).
+    context.bind(active, req);
+    context.bind(active, res);
+    let ended = false;
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      const route = routeOf(req);
+      if (route) {
+        span.updateName(`${req.method} ${route}`);
+        span.setAttribute(ATTR_HTTP_ROUTE, route);
+      }
+      span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, res.statusCode);
+      if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      span.end();
+    };
+    res.once('finish', end);
+    res.once('close', end); // the client went away before the response was complete
+    context.with(active, next);
+  };
+}
