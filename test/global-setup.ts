@@ -11,6 +11,7 @@ import { newKeyRingEntry } from '../platform/payload-codec';
 import { ensureDatabase, startEmbeddedPostgres } from '../dev/postgres';
 import { startTemporalDevServer } from '../dev/temporal-dev-server';
 import { WORKFLOWS_PATH } from '../workers/worker-factory';
+import { WORKFLOW_INTERCEPTOR_MODULES } from '../workers/worker-tracing';
 import { freePort } from './free-port';
 
 export default async function globalSetup(): Promise<void> {
@@ -30,7 +31,8 @@ export default async function globalSetup(): Promise<void> {
 
   const [temporal, bundle] = await Promise.all([
     (async () => startTemporalDevServer({ dbFile: path.join(dir, 'temporal.db'), port: await freePort(), uiPort: await freePort(), headless: false }))(),
-    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } }),
+    // As the workers bundle it: with the OpenTelemetry workflow interceptors.
+    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES, logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } }),
   ]);
   const bundlePath = path.join(dir, 'workflow-bundle.js');
   writeFileSync(bundlePath, bundle.code);

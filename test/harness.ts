@@ -3,10 +3,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import bcrypt from 'bcryptjs';
 import { loadConfig, taskQueues, type Config } from '../platform/config';
-import { createLogger } from '../platform/logger';
+import { createLogger, type Logger } from '../platform/logger';
+import type { Tracing } from '../platform/tracing';
 import { createPrisma, type PrismaClient } from '../platform/prisma';
 import { dataConverterFor, payloadKeys } from '../platform/payload-codec';
 import { createApp } from '../api/app';
@@ -67,18 +69,29 @@ export function quietRuntime(): void {
   }
 }
 
-export async function startTestStack(options: { env?: Record<string, string>; contexts?: readonly Context[]; api?: boolean } = {}): Promise<TestStack> {
+export interface TestStackOptions {
+  env?: Record<string, string>;
+  contexts?: readonly Context[];
+  api?: boolean;
+  /** The API's logger (default: silent at the config's LOG_LEVEL). */
+  logger?: Logger;
+  /** A tracer provider the test started (platform/tracing.ts): the workers hand it the workflows' spans. */
+  tracing?: Pick<Tracing, 'spanProcessor' | 'resource'>;
+}
+
+export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
   quietRuntime();
   const config = testConfig(options.env);
   const prisma = createPrisma(config.DATABASE_URL!, 20);
   const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-  const temporal = new Client({ connection: clientConnection, dataConverter: dataConverterFor(payloadKeys(config)) });
+  // As the API's client (api/server.ts): starts and updates carry the active trace to the workflow.
+  const temporal = new Client({ connection: clientConnection, dataConverter: dataConverterFor(payloadKeys(config)), interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } });
   const nativeConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const workers = new Map<Context, { worker: Worker; running: Promise<void> }>();
   const workflowBundle = { codePath: process.env.TEST_WORKFLOW_BUNDLE! };
 
   async function startWorker(context: Context) {
-    const worker = await createContextWorker(context, { connection: nativeConnection, prisma, config, workflowBundle });
+    const worker = await createContextWorker(context, { connection: nativeConnection, prisma, config, workflowBundle, tracing: options.tracing });
     workers.set(context, { worker, running: worker.run() });
   }
   async function stopWorker(context: Context) {
@@ -93,7 +106,7 @@ export async function startTestStack(options: { env?: Record<string, string>; co
   let served: Awaited<ReturnType<typeof listen>> | undefined;
   if (options.api) {
     await bootstrapAdmin(prisma, config);
-    const app = createApp({ prisma, temporal, config, logger: createLogger({ level: config.LOG_LEVEL }) });
+    const app = createApp({ prisma, temporal, config, logger: options.logger ?? createLogger({ level: config.LOG_LEVEL }) });
     const listening = await listen(app);
     served = { ...listening, close: async () => { await listening.close(); await app.close(); } };
   }

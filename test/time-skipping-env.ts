@@ -18,6 +18,7 @@ import { orderWorkflowId, type PlaceOrderInput } from '../domain/orders/order.co
 import { CompensationFailingKey, CustomerIdKey, OrderStatusKey, OrderTotalCentsKey, statusQuery, type OrderSagaState } from '../workflows/definitions';
 import type { placeOrderSaga } from '../workflows/place-order.saga';
 import type { repairOrderSaga } from '../workflows/repair-order.saga';
+import { WORKFLOW_INTERCEPTOR_MODULES, workflowSpanSinks } from '../workers/worker-tracing';
 import { createSagaFakes, failOpenGates, FakeOrderBook, resetSagaFakes, type FakeContext, type SagaFakes } from './fake-activities';
 
 const root = path.resolve(__dirname, '..');
@@ -53,7 +54,7 @@ function installQuietRuntime(): void {
 async function workflowBundle(): Promise<WorkflowBundleOption> {
   if (process.env.TEST_WORKFLOW_BUNDLE) return { codePath: process.env.TEST_WORKFLOW_BUNDLE };
   const silent = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
-  return bundleWorkflowCode({ workflowsPath: path.join(root, 'workflows', 'index.ts'), logger: silent });
+  return bundleWorkflowCode({ workflowsPath: path.join(root, 'workflows', 'index.ts'), workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES, logger: silent });
 }
 
 const SEARCH_ATTRIBUTES = [CustomerIdKey, OrderStatusKey, OrderTotalCentsKey, CompensationFailingKey];
@@ -102,7 +103,7 @@ export function sagaTestEnvironment(): SagaTestEnv {
       connection: env.nativeConnection,
       taskQueue: `${prefix}${context}`,
       activities: fakes[context],
-      ...(context === 'orders' ? { workflowBundle: bundle } : {}),
+      ...(context === 'orders' ? { workflowBundle: bundle, sinks: workflowSpanSinks() } : {}),
       shutdownGraceTime: '1s',
     })));
     for (const worker of created) workers.push({ worker, running: worker.run() });

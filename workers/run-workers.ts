@@ -8,9 +8,10 @@ import { createLogger } from '../platform/logger';
 import { createPrisma } from '../platform/prisma';
 import { describeErrors } from '../platform/errors';
 import { makeCurrentIfNone, versionName, workerDeploymentVersion, type DeploymentVersion } from '../platform/worker-deployment';
-import { orderIdFromWorkflowId } from '../domain/orders/order.commands';
+import { startTracing } from '../platform/tracing';
 import { CONTEXTS, createContextWorker, type Context } from './worker-factory';
 import { startHealthServer } from './health-server';
+import { runtimeLogger } from './runtime-logger';
 
 export function parseContexts(arg: string | undefined): Context[] {
   if (!arg || arg === 'all') return [...CONTEXTS];
@@ -24,25 +25,10 @@ export async function runWorkers(contexts: Context[]): Promise<void> {
   const config = loadConfig(process.env, { secrets: false });
   const logger = createLogger({ level: config.LOG_LEVEL, name: `worker:${contexts.join('+')}` });
   if (!config.DATABASE_URL) throw new Error('DATABASE_URL is required for workers');
-  // Workflow and activity logs arrive here from the SDK with workflowId; every line about an order
-  // also gets its orderId, so one grep finds the whole saga across processes.
-  // Errors in the SDK's fields (e.g. `error` of "Activity failed") are written with message, failure
-  // type and cause chain; pino would print an ApplicationFailure as {}.
-  const withOrder = (meta?: Record<string, unknown>) => {
-    const fields = describeErrors(meta ?? {});
-    const orderId = typeof fields.workflowId === 'string' ? orderIdFromWorkflowId(fields.workflowId) : null;
-    return orderId ? { ...fields, orderId } : fields;
-  };
-  // Expected at every start, not a problem a reader should chase: a context worker without workflows
-  // says so, and the orders worker reports its workflow bundle. Both go to debug.
-  const routine = /^No workflows registered, not polling|^Workflow bundle created|^asset /;
-  const write = (level: 'trace' | 'debug' | 'info' | 'warn' | 'error') => (message: string, meta?: Record<string, unknown>) =>
-    logger[routine.test(message) ? 'debug' : level](withOrder(meta), message);
+  // Before the first span: the workflows' spans, the activities' and their SQL spans (platform/tracing.ts).
+  const tracing = startTracing({ serviceName: 'saga-orders-worker', config });
   Runtime.install({
-    logger: {
-      log: (level, message, meta) => write(level.toLowerCase() as 'info')(message, meta),
-      trace: write('trace'), debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error'),
-    },
+    logger: runtimeLogger(logger),
     telemetryOptions: {
       logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) },
       // The SDK's own worker metrics (task latencies, slots, polls) in Prometheus format.
@@ -82,7 +68,7 @@ export async function runWorkers(contexts: Context[]): Promise<void> {
   try {
     connection = await NativeConnection.connect(temporalOptions);
     try {
-      await Promise.all(contexts.map(async (context) => workers.set(context, await createContextWorker(context, { connection: connection!, prisma, config }))));
+      await Promise.all(contexts.map(async (context) => workers.set(context, await createContextWorker(context, { connection: connection!, prisma, config, tracing }))));
       const running = [...workers.values()];
       const version = workerDeploymentVersion(config);
       logger.info({
@@ -99,6 +85,8 @@ export async function runWorkers(contexts: Context[]): Promise<void> {
   } finally {
     for (const s of signals) process.off(s, onSignal);
     await prisma.$disconnect();
+    // The spans of the last activities, drained above, are sent before the process exits.
+    await tracing.shutdown();
     // Last: live stays 200 until the process is about to exit.
     await health?.close();
   }

@@ -15,6 +15,8 @@ import { createSimulatedCarrier } from '../activities/shipment/simulated-carrier
 import { classifiedFailures } from './activity-failures.interceptor';
 import { dataConverterFor, payloadKeys } from '../platform/payload-codec';
 import { workerDeploymentVersion } from '../platform/worker-deployment';
+import type { Tracing } from '../platform/tracing';
+import { activityTracing, WORKFLOW_INTERCEPTOR_MODULES, workflowSpanSinks } from './worker-tracing';
 
 export const CONTEXTS = ['orders', 'stock', 'credit', 'payment', 'shipment'] as const;
 export type Context = (typeof CONTEXTS)[number];
@@ -42,8 +44,10 @@ export interface WorkerDeps {
   connection: NativeConnection;
   prisma: PrismaClient;
   config: Config;
-  /** A prebuilt bundle (tests build one per run); otherwise the worker bundles workflows/ itself. */
+  /** A prebuilt bundle (tests build one per run, with WORKFLOW_INTERCEPTOR_MODULES); otherwise the worker bundles workflows/ itself. */
   workflowBundle?: WorkflowBundleOption;
+  /** The process's tracer provider (platform/tracing.ts): where the workflows' spans go. */
+  tracing?: Pick<Tracing, 'spanProcessor' | 'resource'>;
 }
 
 function activitiesFor(context: Context, deps: WorkerDeps) {
@@ -76,7 +80,12 @@ export async function createContextWorker(context: Context, deps: WorkerDeps): P
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: queues[context],
     activities: activitiesFor(context, deps),
-    interceptors: { activity: [classifiedFailures()] },
+    interceptors: {
+      activity: [...activityTracing(), classifiedFailures()],
+      // Only read when the worker bundles; a prebuilt bundle has them built in.
+      ...(deps.workflowBundle ? {} : { workflowModules: WORKFLOW_INTERCEPTOR_MODULES }),
+    },
+    sinks: workflowSpanSinks(deps.tracing),
     dataConverter: dataConverterFor(payloadKeys(config)),
     ...workflows,
     ...versioning,

@@ -9,6 +9,7 @@ import { aCustomer, aProduct, balances, eventually, queuesOf, startTestStack, ty
 import { orderInput, startSaga, timelineTypes } from '../test/saga-test-kit';
 import { reviseUpdate, statusQuery } from './definitions';
 import { providerLedger } from '../test/provider-ledger';
+import { workflowSpanSinks } from '../workers/worker-tracing';
 
 let stack: TestStack;
 let connection: NativeConnection;
@@ -44,7 +45,7 @@ beforeAll(async () => {
       },
     }),
     Worker.create({
-      connection, dataConverter: dataConverterOf(stack), taskQueue: queues.orders, workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! },
+      connection, dataConverter: dataConverterOf(stack), taskQueue: queues.orders, workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! }, sinks: workflowSpanSinks(),
       activities: {
         ...orders,
         async recordCompensationFailed(request: Parameters<typeof orders.recordCompensationFailed>[0]) {

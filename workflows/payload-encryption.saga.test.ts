@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { Worker } from '@temporalio/worker';
 import { temporalBinary } from '../dev/temporal-dev-server';
 import { dataConverterFor, newKeyRingEntry, parseKeyRing } from '../platform/payload-codec';
+import { workflowSpanSinks } from '../workers/worker-tracing';
 import { aCustomer, aProduct, startTestStack, type TestStack } from '../test/harness';
 import { orderInput, startSaga } from '../test/saga-test-kit';
 
@@ -48,7 +49,7 @@ it('when the key ring is rotated (a new active key, the old one kept), then an o
   const history = await handle.fetchHistory();
   const current = process.env.PAYLOAD_KEYS ?? stack.config.PAYLOAD_KEYS!;
   const replay = (ring: string) => Worker.runReplayHistory(
-    { workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! }, dataConverter: dataConverterFor(parseKeyRing(ring)) },
+    { workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! }, dataConverter: dataConverterFor(parseKeyRing(ring)), sinks: workflowSpanSinks() },
     history, handle.workflowId,
   );
   await expect(replay(`${newKeyRingEntry('rotated')},${current}`)).resolves.toBeUndefined();

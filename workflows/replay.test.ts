@@ -10,6 +10,7 @@ import { Worker } from '@temporalio/worker';
 import { quietRuntime } from '../test/harness';
 import { FIXTURE_PAYLOAD_KEYS } from '../test/fixture-payload-keys';
 import { dataConverterFor, newKeyRingEntry, parseKeyRing } from '../platform/payload-codec';
+import { workflowSpanSinks } from '../workers/worker-tracing';
 
 quietRuntime(); // replaying workers would otherwise log every state change
 
@@ -44,6 +45,6 @@ describe('replay of recorded order sagas', () => {
   it.each(fixtures)('when %s is replayed on the current code, then it is deterministic', async (file) => {
     // runReplayHistory takes the CLI's JSON form of a history as it is.
     const history: unknown = JSON.parse(readFileSync(path.join(dir, file), 'utf8'));
-    await expect(Worker.runReplayHistory({ workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! }, dataConverter }, history, `replay-${file}`)).resolves.toBeUndefined();
+    await expect(Worker.runReplayHistory({ workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! }, dataConverter, sinks: workflowSpanSinks() }, history, `replay-${file}`)).resolves.toBeUndefined();
   });
 });
