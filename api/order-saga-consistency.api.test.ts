@@ -10,7 +10,7 @@ import { freePort } from '../test/free-port';
 import { aCustomer, aProduct, eventually, listen, startTestStack, tokenFor, type TestStack } from '../test/harness';
 import { orderInput, startSaga } from '../test/saga-test-kit';
 import { call, orderBody, postOrder } from '../test/api-kit';
-import { placeOrderInput, priceItems, recordOrder } from './orders/place-order.service';
+import { placeOrderInput, priceItems, recordOrder, vaultCard } from './orders/place-order.service';
 import { forgetExpiredIdempotencyKeys, sweepSagaStarts } from './orders/outbox-sweeper';
 
 let stack: TestStack;
@@ -35,7 +35,7 @@ it('when the API dies right after committing the order (before starting its saga
   const { customerId } = await aCustomer(stack.prisma);
   const body = orderBody(productId, 2);
   // Exactly what POST /orders commits first — and nothing after it, as if the process had crashed.
-  const input = placeOrderInput(stack.config, customerId, body, await priceItems(deps(), body.items));
+  const input = placeOrderInput(stack.config, customerId, body, await priceItems(deps(), body.items), await vaultCard(deps(), body));
   await recordOrder(stack.prisma, stack.config, input, body);
   expect(await sweepSagaStarts(deps(), 60_000)).toBe(0); // too young: its request may still be starting it
 

@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { createPaymentActivities, type PaymentActivities } from './payment.activities';
 import { createSimulatedPaymentProvider } from './simulated-payment-provider';
+import { createSimulatedPaymentVault, PAYMENT_METHOD_REF } from '../../platform/simulated-payment-vault';
 import { activityPrisma, eventsOf, failureOf, uncommittedChange } from '../../test/activity-kit';
 import { providerLedger } from '../../test/provider-ledger';
 import { isTransient } from '../../platform/errors';
@@ -148,6 +149,48 @@ describe('chargePayment', () => {
 
     expect(await providerLedger(prisma, orderId)).toMatchObject({ chargedCents: 9_999_999_999, refundedCents: 9_999_999_999 });
     expect(await paymentOf(orderId)).toMatchObject({ chargedCents: 9_999_999_999, refundedCents: 9_999_999_999, status: 'REFUNDED' });
+  });
+});
+
+describe('payment methods from the vault (the API keeps no card token)', () => {
+  const vaulted = async (token: string) => (await createSimulatedPaymentVault(prisma).createPaymentMethod({ token })).paymentMethodId;
+
+  it.each([['tok_visa', 'succeed'], ['tok_decline', 'decline'], ['tok_flaky', 'flaky'], ['tok_decline_more', 'decline_more'], ['constructor', 'succeed']])(
+    'when %s is vaulted, then the vault keeps a new reference with behaviour %s, and no token',
+    async (token, behaviour) => {
+      const id = await vaulted(token);
+      expect(id).toMatch(PAYMENT_METHOD_REF);
+      expect(await vaulted(token)).not.toBe(id);
+      const row = await prisma.providerPaymentMethod.findUniqueOrThrow({ where: { id } });
+      expect(row).toEqual({ id, behaviour, createdAt: expect.any(Date) });
+    });
+
+  it('when a saga charges a reference, then the provider behaves as the card it was made from and its ledger holds the reference', async () => {
+    const [declined, flaky] = [randomUUID(), randomUUID()];
+    const declining = await vaulted('tok_decline');
+    expect(await failureOf(payment.chargePayment({ orderId: declined, amountCents: 1_000, token: declining }))).toMatchObject({ type: 'PAYMENT_DECLINED', nonRetryable: true });
+    const flaking = await vaulted('tok_flaky');
+    const request = { orderId: flaky, amountCents: 1_000, token: flaking };
+    for (const attempt of [1, 2]) expect(await failureOf(payment.chargePayment(request))).toMatchObject({ failure: 'ProviderUnavailable', message: `payment provider unavailable (attempt ${attempt})` });
+    await payment.chargePayment(request);
+    expect(await providerLedger(prisma, flaky)).toMatchObject({ chargedCents: 1_000 });
+    const rows = await prisma.providerCharge.findMany({ where: { reference: { in: [declined, flaky] } }, orderBy: { createdAt: 'asc' } });
+    expect(rows.map((r) => [r.outcome, r.token])).toEqual([['declined', declining], ['succeeded', flaking]]);
+  });
+
+  it('when a reference the vault never gave is charged, then it is declined', async () => {
+    const orderId = randomUUID();
+    const unknown = `pm_${'0'.repeat(32)}`;
+    expect(await failureOf(payment.chargePayment({ orderId, amountCents: 1_000, token: unknown }))).toMatchObject({ type: 'PAYMENT_DECLINED' });
+  });
+
+  it('when a saga started before vaulting charges the card token itself, then the provider vaults it first: its ledger keeps a reference', async () => {
+    const orderId = randomUUID();
+    const card = `tok_old_${randomUUID()}`;
+    await payment.chargePayment({ orderId, amountCents: 1_000, token: card });
+    const row = await prisma.providerCharge.findUniqueOrThrow({ where: { idempotencyKey: `${orderId}:charge` } });
+    expect(row).toMatchObject({ outcome: 'succeeded', token: expect.stringMatching(PAYMENT_METHOD_REF) });
+    expect(JSON.stringify(row, (_k, v) => (typeof v === 'bigint' ? Number(v) : v))).not.toContain(card);
   });
 });
 

@@ -1,12 +1,15 @@
 // A stand-in for a remote payment provider, with the documented test tokens:
 //   tok_decline → declined; tok_flaky → fails transiently twice per charge, then succeeds;
 //   tok_decline_more → an order's first charge succeeds, every further charge is declined; else succeeds.
+// It charges payment methods its vault made from card tokens (platform/simulated-payment-vault.ts),
+// which keep the token's behaviour, not the token; an unknown payment method is declined.
 // Like a real provider it dedupes by idempotency key (replaying the first answer, a decline too),
 // keeps its own ledger (provider_charges) outside our transactions, and refuses a refund that names
 // an unknown charge or exceeds what is left of it.
 import { randomUUID } from 'node:crypto';
 import type { PrismaClient } from '../../platform/prisma';
 import type { PaymentProvider } from '../../domain/payment/payment';
+import { createSimulatedPaymentVault, PAYMENT_METHOD_REF } from '../../platform/simulated-payment-vault';
 
 export class ProviderUnavailable extends Error {
   constructor(message: string) {
@@ -26,30 +29,35 @@ export class RefundRefused extends Error {
 const FLAKY_FAILURES = 2;
 
 export function createSimulatedPaymentProvider(prisma: PrismaClient): PaymentProvider {
+  const vault = createSimulatedPaymentVault(prisma);
   return {
     // One statement per attempt, as the provider would see it: it counts the attempt, and the first
     // attempt past the outages decides (a decline too) while every later one replays that decision.
     // A concurrent duplicate waits on the key's row, then replays.
     async charge({ idempotencyKey, amountCents, token, reference }) {
-      const outages = token === 'tok_flaky' ? FLAKY_FAILURES : 0;
+      // A saga started before cards were vaulted still carries the card token: vault it first, so the
+      // ledger keeps a reference here too.
+      const method = PAYMENT_METHOD_REF.test(token) ? token : (await vault.createPaymentMethod({ token })).paymentMethodId;
       const chargeId = `ch_${randomUUID()}`;
       const rows = await prisma.$queryRaw<{ attempts: number; outcome: string | null; charge_id: string | null }[]>`
         WITH decision AS (
-          SELECT CASE WHEN ${token === 'tok_decline'}::boolean
-                        OR (${token === 'tok_decline_more'}::boolean AND EXISTS (
+          SELECT CASE WHEN m.behaviour IS NULL OR m.behaviour = 'decline'
+                        OR (m.behaviour = 'decline_more' AND EXISTS (
                               SELECT 1 FROM provider_charges WHERE reference = ${reference} AND kind = 'charge'
                               AND outcome = 'succeeded' AND idempotency_key <> ${idempotencyKey}))
-                      THEN 'declined' ELSE 'succeeded' END AS outcome
+                      THEN 'declined' ELSE 'succeeded' END AS outcome,
+                 CASE WHEN m.behaviour = 'flaky' THEN ${FLAKY_FAILURES}::int ELSE 0 END AS outages
+          FROM (SELECT 1) AS one LEFT JOIN provider_payment_methods m ON m.id = ${method}
         )
         INSERT INTO provider_charges AS p (idempotency_key, kind, token, reference, amount_cents, attempts, outcome, charge_id)
-        SELECT ${idempotencyKey}, 'charge', ${token}, ${reference}, ${amountCents}::bigint, 1,
-               CASE WHEN 1 > ${outages}::int THEN d.outcome END,
-               CASE WHEN 1 > ${outages}::int AND d.outcome = 'succeeded' THEN ${chargeId} END
+        SELECT ${idempotencyKey}, 'charge', ${method}, ${reference}, ${amountCents}::bigint, 1,
+               CASE WHEN 1 > d.outages THEN d.outcome END,
+               CASE WHEN 1 > d.outages AND d.outcome = 'succeeded' THEN ${chargeId} END
         FROM decision d
         ON CONFLICT (idempotency_key) DO UPDATE SET
           attempts = p.attempts + 1,
-          outcome = CASE WHEN p.outcome IS NULL AND p.attempts + 1 > ${outages}::int THEN (SELECT outcome FROM decision) ELSE p.outcome END,
-          charge_id = CASE WHEN p.outcome IS NULL AND p.attempts + 1 > ${outages}::int AND (SELECT outcome FROM decision) = 'succeeded'
+          outcome = CASE WHEN p.outcome IS NULL AND p.attempts + 1 > (SELECT outages FROM decision) THEN (SELECT outcome FROM decision) ELSE p.outcome END,
+          charge_id = CASE WHEN p.outcome IS NULL AND p.attempts + 1 > (SELECT outages FROM decision) AND (SELECT outcome FROM decision) = 'succeeded'
                            THEN ${chargeId} ELSE p.charge_id END
         RETURNING attempts, outcome, charge_id`;
       const row = rows[0]!;

@@ -8,6 +8,8 @@
 //   3. if the start fails, the order is taken back (503) unless its saga already claimed it; if the
 //      API dies between 1 and 2, the outbox sweeper starts the saga — a started saga always has its
 //      row, since the saga's first step writes the very same row if it is missing.
+// Before step 1 the card token is exchanged at the payment provider's vault for a payment-method
+// reference: the saga input (outbox row, Temporal history) holds the reference, never the card token.
 import { createHash, randomUUID } from 'node:crypto';
 import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { PrismaClient } from '../../platform/prisma';
@@ -16,6 +18,8 @@ import { taskQueues } from '../../platform/config';
 import { assertTotalWithin, keepSoldPrices, priceLines, type OrderLine } from '../../domain/orders/order';
 import { orderWorkflowId, type PlaceOrderInput } from '../../domain/orders/order.commands';
 import { insertOrderWithSagaStart } from '../../persistence/order.repository';
+import type { PaymentVault } from '../../domain/payment/payment';
+import { createSimulatedPaymentVault } from '../../platform/simulated-payment-vault';
 import { CustomerIdKey, decisionUpdate, OrderStatusKey, OrderTotalCentsKey } from '../../workflows/definitions';
 import { HttpError } from '../problem';
 import { UUID } from '../pagination';
@@ -24,7 +28,11 @@ import { findOrderView, type OrderView } from '../queries/order-view.query';
 
 const START_DEADLINE_MS = 5000;
 
-export interface PlaceOrderDeps { prisma: PrismaClient; temporal: Client; config: Config }
+export interface PlaceOrderDeps {
+  prisma: PrismaClient; temporal: Client; config: Config;
+  /** The payment provider's vault; unset: the simulated provider's. */
+  paymentVault?: PaymentVault;
+}
 export interface PlaceOrderOutcome { created: boolean; order: OrderView; waitedMs?: number }
 
 /**
@@ -60,12 +68,23 @@ function requestHash(body: PlaceOrderBody): string {
   return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
 }
 
-export function placeOrderInput(config: Config, customerId: string, body: PlaceOrderBody, priced: { items: OrderLine[]; totalCents: number }): PlaceOrderInput {
+/** `paymentMethodId`: the vault's reference for the body's card token (see vaultCard). */
+export function placeOrderInput(config: Config, customerId: string, body: PlaceOrderBody, priced: { items: OrderLine[]; totalCents: number }, paymentMethodId: string): PlaceOrderInput {
   return {
     orderId: randomUUID(), customerId, items: priced.items, totalCents: priced.totalCents,
-    shippingAddress: body.shippingAddress, paymentToken: body.paymentMethod.token,
+    shippingAddress: body.shippingAddress, paymentToken: paymentMethodId,
     placedAt: new Date().toISOString(), dispatchDelayMs: config.DISPATCH_DELAY, maxRevisions: config.MAX_REVISIONS,
   };
+}
+
+/**
+ * The card token, exchanged for the provider's payment-method reference: what the order keeps and
+ * the saga charges. A repeated request (same Idempotency-Key) vaults again; the earlier order's
+ * reference stands and the new one is never charged.
+ */
+export async function vaultCard(deps: Pick<PlaceOrderDeps, 'prisma' | 'paymentVault'>, body: PlaceOrderBody): Promise<string> {
+  const vault = deps.paymentVault ?? createSimulatedPaymentVault(deps.prisma);
+  return (await vault.createPaymentMethod({ token: body.paymentMethod.token })).paymentMethodId;
 }
 
 export type Recorded = { created: true; input: PlaceOrderInput } | { created: false; orderId: string; response: OrderView | null };
@@ -73,7 +92,8 @@ export type Recorded = { created: true; input: PlaceOrderInput } | { created: fa
 /** `waitMs` > 0 (Prefer: wait): answer once the saga has decided, or after that long. */
 export async function placeOrder(deps: PlaceOrderDeps, customerId: string, body: PlaceOrderBody, idempotencyKey?: string, waitMs = 0): Promise<PlaceOrderOutcome> {
   const { prisma, config } = deps;
-  const input = placeOrderInput(config, customerId, body, await priceItems(deps, body.items));
+  const priced = await priceItems(deps, body.items);
+  const input = placeOrderInput(config, customerId, body, priced, await vaultCard(deps, body));
   const recorded = await recordOrder(prisma, config, input, body, idempotencyKey);
   if (!recorded.created) {
     return { created: false, order: recorded.response ?? (await findOrderView(prisma, recorded.orderId))! };

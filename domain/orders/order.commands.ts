@@ -10,6 +10,10 @@ export interface PlaceOrderInput {
   items: orders.OrderLine[];
   totalCents: number;
   shippingAddress: ShippingAddress;
+  /**
+   * The payment method the saga charges: the provider's reference (`pm_…`) the API got for the card
+   * token in exchange; histories recorded before that hold the card token itself (the provider takes both).
+   */
   paymentToken: string;
   placedAt: string;
   dispatchDelayMs: number;

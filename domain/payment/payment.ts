@@ -2,7 +2,7 @@ import { DomainError } from '../shared/domain-error';
 import type { DomainEvent } from '../shared/domain-event';
 import { assertCents, assertNonEmptyString, assertPositiveQuantity } from '../shared/guards';
 
-export type { ChargeResult, PaymentProvider } from './payment-provider.port';
+export type { ChargeResult, PaymentProvider, PaymentVault } from './payment-provider.port';
 
 export const PAYMENT_STATUSES = ['CHARGED', 'DECLINED', 'REFUNDED', 'PARTIALLY_REFUNDED'] as const;
 export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
