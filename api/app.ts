@@ -13,6 +13,7 @@ import { ordersRouter } from './routes/orders.routes';
 import { healthRouter } from './routes/health.routes';
 import { adminRouter } from './routes/admin.routes';
 import { customersRouter } from './routes/customers.routes';
+import { codecRouter } from './routes/codec.routes';
 import { buildOpenApiDocument, renderDocsPage } from './openapi';
 import { createMetrics } from './metrics';
 import { StreamLimits, TimelineFeed } from './orders/timeline-feed';
@@ -38,7 +39,7 @@ const securityHeaders: RequestHandler = (_req, res, next) => {
 function cors(origins: string[]): RequestHandler {
   return (req, res, next) => {
     const origin = req.get('Origin');
-    if (origin && (origins.includes('*') || origins.includes(origin))) {
+    if (origin && (origins.includes('*') || origins.includes(origin)) && !req.path.startsWith('/codec/')) { // the codec has its own
       res.set({ 'Access-Control-Allow-Origin': origin, Vary: 'Origin', 'Access-Control-Allow-Headers': 'Authorization, Content-Type, Idempotency-Key, Last-Event-ID, Prefer', 'Access-Control-Allow-Methods': 'GET, POST, OPTIONS', 'Access-Control-Expose-Headers': 'Location, Preference-Applied, Retry-After' });
       if (req.method === 'OPTIONS') return void res.status(204).end();
     }
@@ -82,6 +83,7 @@ export function createApp(deps: AppDeps): App {
   const metrics = createMetrics(deps.prisma, config);
   // The span first: the request log and every handler's lines carry its traceId.
   app.use(traceRequests(), requestLog(logger), metrics.middleware, securityHeaders, cors(config.CORS_ORIGINS));
+  app.use('/codec', codecRouter(deps)); // before the JSON-only body rules: it reads its own bodies (the sign-in form too)
   app.get('/metrics', metrics.authorize, metrics.handler);
   // JSON only; anything else that carries a body is refused, never half-parsed.
   app.use(express.json({ limit: '1mb', strict: true, type: ['application/json', 'application/*+json'] }));

@@ -10,6 +10,7 @@ const CONTRACT = [
   'get /products', 'get /products/{id}', 'post /products', 'post /products/{id}/stock',
   'post /orders', 'get /orders/{id}', 'get /orders', 'post /orders/{id}/cancel', 'post /orders/{id}/dispatch', 'post /orders/{id}/revise', 'get /orders/{id}/events',
   'get /customers/{id}', 'put /customers/{id}/credit-limit', 'get /admin/stuck-orders', 'get /metrics',
+  'post /codec/decode', 'post /codec/encode', 'get /codec/login', 'post /codec/login',
 ];
 
 describe('GET /openapi.json', () => {

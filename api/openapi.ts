@@ -5,6 +5,7 @@ import * as s from './schemas';
 import { ISO_COUNTRIES } from './iso-countries';
 import { creditLimitBody } from './routes/customers.routes';
 import { stuckQuery } from './routes/admin.routes';
+import { payloadsBody } from './routes/codec.routes';
 
 const toSchema = (schema: z.ZodType) => {
   const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
@@ -100,7 +101,36 @@ export function buildOpenApiDocument(version: string) {
       if (operation.requestBody) Object.assign(operation.responses, bodyErrors);
     }
   }
-  return doc;
+  return { ...doc, paths: { ...doc.paths, ...codecPaths() } };
+}
+
+/** The Temporal codec server (api/routes/codec.routes.ts): its bodies may be up to 8 MB. */
+function codecPaths() {
+  const namespace = { name: 'X-Namespace', in: 'header', required: false, schema: { type: 'string' }, description: 'must be TEMPORAL_NAMESPACE when sent' };
+  const codec = (what: string) => ({
+    post: {
+      summary: `Temporal codec server: ${what} payloads (admin: Authorization Bearer, or the Web UI with the cookie of /codec/login; CORS for TEMPORAL_UI_URL only)`,
+      security: secured, parameters: [namespace],
+      requestBody: { required: true, content: json(payloadsBody) },
+      responses: {
+        ...ok(200, `the payloads ${what}d (protobuf JSON, base64)`, payloadsBody), ...auth,
+        ...errors([400, 'VALIDATION_FAILED (not Payloads JSON, or another namespace)'], [413, 'PAYLOAD_TOO_LARGE (body over 8 MB)'], [415, 'UNSUPPORTED_MEDIA_TYPE'], [422, 'PAYLOAD_UNDECODABLE (encrypted with a key not in PAYLOAD_KEYS, or altered)']),
+      },
+    },
+  });
+  return {
+    '/codec/decode': codec('decode'),
+    '/codec/encode': codec('encode'),
+    '/codec/login': {
+      get: { summary: 'Sign-in page of Web UI decoding (HTML)', responses: ok(200, 'the page') },
+      post: {
+        summary: 'Sign in as an admin (HTML form): sets an HttpOnly, SameSite=Strict cookie for /codec, good for the codec only, for JWT_TTL',
+        requestBody: { required: true, content: { 'application/x-www-form-urlencoded': { schema: { type: 'object', properties: { email: { type: 'string' }, password: { type: 'string' } }, required: ['email', 'password'] } } } },
+        responses: { ...ok(200, 'signed in (HTML)'), 401: { description: 'wrong credentials or not an admin (HTML)' }, ...errors([429, 'RATE_LIMITED']) },
+      },
+    },
+    '/codec/logout': { post: { summary: 'Sign out of Web UI decoding (clears the cookie)', responses: ok(200, 'signed out (HTML)') } },
+  };
 }
 
 const escape = (text: string) => text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
