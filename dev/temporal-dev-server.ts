@@ -21,6 +21,8 @@ export interface DevServer { address: string; uiPort: number; process: ChildProc
 
 export async function startTemporalDevServer(options: {
   dbFile: string; port: number; uiPort: number; headless?: boolean; log?: (line: string) => void;
+  /** The codec server the Web UI decodes payloads with (the browser calls it: a URL the operator's browser reaches). */
+  uiCodecEndpoint?: string;
 }): Promise<DevServer> {
   mkdirSync(path.dirname(path.resolve(options.dbFile)), { recursive: true });
   const args = [
@@ -43,6 +45,7 @@ export async function startTemporalDevServer(options: {
     ...Object.entries(SEARCH_ATTRIBUTES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
   ];
   if (options.headless) args.push('--headless');
+  else if (options.uiCodecEndpoint) args.push('--ui-codec-endpoint', options.uiCodecEndpoint);
   const child = spawn(temporalBinary(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
   const collect = (chunk: Buffer) => {

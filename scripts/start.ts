@@ -107,6 +107,11 @@ async function main(): Promise<void> {
     { what: 'Temporal dev server', setting: 'TEMPORAL_DEV_PORT', host: local, port: config.TEMPORAL_DEV_PORT },
     { what: 'Temporal Web UI', setting: 'TEMPORAL_UI_PORT', host: local, port: config.TEMPORAL_UI_PORT },
   ];
+  // The API answers on loopback when it listens there (the default) or everywhere; else only on HOST.
+  const everywhere = ['0.0.0.0', '::'].includes(config.HOST);
+  const apiHost = everywhere ? '127.0.0.1' : config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
+  // As a browser on this machine reaches it (localhost: the same site as the Web UI's default URL).
+  const api = `http://${apiHost === '127.0.0.1' ? 'localhost' : apiHost}:${config.PORT}`;
   const workers: ChildProcess[] = [];
   let apiProcess: ChildProcess | undefined;
   let postgres: RunningPostgres | undefined;
@@ -167,7 +172,9 @@ async function main(): Promise<void> {
       const dbFile = path.join(dataDir, 'temporal.db');
       step(`Temporal: starting dev server on port ${config.TEMPORAL_DEV_PORT}, Web UI port ${config.TEMPORAL_UI_PORT} (${shown(dbFile)}) …`);
       suspects = temporalListeners;
-      temporal = await startTemporalDevServer({ dbFile, port: config.TEMPORAL_DEV_PORT, uiPort: config.TEMPORAL_UI_PORT });
+      // The Web UI decodes payloads with the API's codec server (api/routes/codec.routes.ts): its
+      // browser calls it, for admins signed in at /codec/login only.
+      temporal = await startTemporalDevServer({ dbFile, port: config.TEMPORAL_DEV_PORT, uiPort: config.TEMPORAL_UI_PORT, uiCodecEndpoint: `${api}/codec` });
       suspects = [];
     }
 
@@ -228,9 +235,6 @@ async function main(): Promise<void> {
 
     step(`API: starting on ${config.HOST} port ${config.PORT} …`);
     apiProcess = run('api', 'api/server.ts', {}, [apiListener]);
-    // The API answers on loopback when it listens there (the default) or everywhere; else only on HOST.
-    const everywhere = ['0.0.0.0', '::'].includes(config.HOST);
-    const apiHost = everywhere ? '127.0.0.1' : config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
     // Ready means every process is: the API answers and each worker polls its queues.
     await Promise.all([`http://${apiHost}:${config.PORT}/health/ready`, ...workerHealth].map((url) => waitForReady(url, 120_000)));
     // Until a build is current, new orders would go to unversioned workers, of which there are none.
@@ -238,13 +242,13 @@ async function main(): Promise<void> {
     if (previous !== build.version.buildId) step(`worker deployment ${deploymentName}: build ${build.version.buildId} is current${previous ? ` (was ${previous})` : ''}`);
     await temporalClient.connection.close();
     temporalClient = undefined;
-    const api = `http://${apiHost === '127.0.0.1' ? 'localhost' : apiHost}:${config.PORT}`;
 
     ready = true;
     console.log(`
   Saga Orders is running (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)
     API          ${api}   (docs: ${api}/docs)
     Temporal UI  ${config.TEMPORAL_UI_URL}
+    Codec        ${api}/codec   (decoded payloads in the Web UI and CLI, admins only: sign in at ${api}/codec/login)
     Metrics      ${api}/metrics${workerMetrics.length ? `  (workers: ${workerMetrics.join(' ')})` : ''}
 ${workerHealth.length ? `    Workers      ${workerHealth.join(' ')}\n` : ''}    Deployment   ${deploymentName}, build ${build.version.buildId} current   (npm run rollout -- --status)
     Admin login  ${config.ADMIN_EMAIL} / ${config.NODE_ENV === 'production' ? '(ADMIN_PASSWORD)' : config.ADMIN_PASSWORD}

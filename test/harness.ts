@@ -77,6 +77,8 @@ export interface TestStackOptions {
   logger?: Logger;
   /** A tracer provider the test started (platform/tracing.ts): the workers hand it the workflows' spans. */
   tracing?: Pick<Tracing, 'spanProcessor' | 'resource'>;
+  /** Where the API listens (default: any free port) — for a Web UI that must know it before it starts. */
+  apiPort?: number;
 }
 
 export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
@@ -107,7 +109,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   if (options.api) {
     await bootstrapAdmin(prisma, config);
     const app = createApp({ prisma, temporal, config, logger: options.logger ?? createLogger({ level: config.LOG_LEVEL }) });
-    const listening = await listen(app);
+    const listening = await listen(app, options.apiPort);
     served = { ...listening, close: async () => { await listening.close(); await app.close(); } };
   }
 
@@ -124,8 +126,8 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
 }
 
 /** Serves an Express app on a free loopback port; `close` drops open connections (SSE too). */
-export async function listen(app: { listen: (port: number, host: string, cb: () => void) => Server }) {
-  const server = await new Promise<Server>((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)); });
+export async function listen(app: { listen: (port: number, host: string, cb: () => void) => Server }, port = 0) {
+  const server = await new Promise<Server>((resolve) => { const s = app.listen(port, '127.0.0.1', () => resolve(s)); });
   const address = server.address();
   return {
     baseUrl: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`,

@@ -85,6 +85,10 @@ describe('npm start beside another one', () => {
       expect(text).toContain(`Temporal: starting dev server on port ${settings.TEMPORAL_DEV_PORT}, Web UI port ${settings.TEMPORAL_UI_PORT}`);
       // The Web UI links (banner, /admin/stuck-orders) follow TEMPORAL_UI_PORT when TEMPORAL_UI_URL is unset.
       expect(text).toContain(`Temporal UI  http://localhost:${settings.TEMPORAL_UI_PORT}\n`);
+      // Its Web UI decodes payloads with the API's codec server (browser-side URL, as the banner shows it).
+      const ui = await (await fetch(`http://127.0.0.1:${settings.TEMPORAL_UI_PORT}/api/v1/settings`)).json() as { Codec: { Endpoint: string } };
+      expect(ui.Codec.Endpoint).toBe(`http://localhost:${settings.PORT}/codec`);
+      expect(text).toContain(`Codec        http://localhost:${settings.PORT}/codec `);
     }
     expect((await fetch(`http://127.0.0.1:${a.settings.WORKER_METRICS_PORT}/metrics`)).status).toBe(200);
     // b's base port is taken: it says so and uses the next free one.
