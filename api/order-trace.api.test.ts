@@ -24,9 +24,9 @@ let stack: TestStack;
 beforeAll(async () => {
   tracing = startTracing({ serviceName: 'saga-orders-test', config: {}, spanProcessors: [new SimpleSpanProcessor(exported)] });
   // The workers' SDK logs as run-workers.ts writes them (debug: the activities' own lines).
-  Runtime.install({ logger: runtimeLogger(createLogger({ level: 'debug', destination: into(workerLines) })) });
+  Runtime.install({ logger: runtimeLogger(createLogger({ level: 'debug' }, into(workerLines))) });
   // A dispatch delay leaves time to cancel a paid order (second test); the first waits it out.
-  stack = await startTestStack({ api: true, env: { DISPATCH_DELAY: '3s' }, tracing, logger: createLogger({ level: 'info', destination: into(apiLines) }) });
+  stack = await startTestStack({ api: true, env: { DISPATCH_DELAY: '3s' }, tracing, logger: createLogger({ level: 'info' }, into(apiLines)) });
 });
 
 afterAll(async () => {
