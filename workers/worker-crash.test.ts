@@ -77,7 +77,9 @@ describe('worker crashes mid-saga', () => {
       .toEqual([expect.objectContaining({ kind: 'charge', outcome: 'succeeded' })]);
     expect(await balances(stack.prisma, { productId, customerId })).toEqual({ onHand: 8, reserved: 0, creditHeld: 0, creditConsumed: 2000 });
     await Promise.all([killHard(orders), killHard(payment)]);
-  });
+    // Four worker processes start here, each orders worker bundling the workflows itself (with the
+    // tracing interceptors): on two busy cores that alone can take most of a minute.
+  }, 150_000);
 
   it('when the payment worker is down, then the saga waits at APPROVED and completes once a payment worker starts', async () => {
     const { productId } = await aProduct(stack.prisma, { stock: 10 });
@@ -94,5 +96,5 @@ describe('worker crashes mid-saga', () => {
     await expect(handle.result()).resolves.toMatchObject({ status: 'SHIPPED' });
     expect(await stack.prisma.payment.count({ where: { orderId: input.orderId } })).toBe(1);
     await Promise.all([killHard(orders), killHard(payment)]);
-  });
+  }, 150_000);
 });
