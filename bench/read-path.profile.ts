@@ -23,6 +23,7 @@ const PACKAGES: Record<string, string> = {
   jsonwebtoken: 'JWT verification', jws: 'JWT verification', jwa: 'JWT verification', 'safe-buffer': 'JWT verification', semver: 'JWT verification', 'buffer-equal-constant-time': 'JWT verification', 'ecdsa-sig-formatter': 'JWT verification', ms: 'JWT verification', 'lodash.includes': 'JWT verification', 'lodash.isstring': 'JWT verification', 'lodash.isplainobject': 'JWT verification', 'lodash.once': 'JWT verification',
   etag: 'Express response (res.set/json/send, etag)', 'content-type': 'Express response (res.set/json/send, etag)', mime: 'Express response (res.set/json/send, etag)', 'mime-types': 'Express response (res.set/json/send, etag)', fresh: 'Express response (res.set/json/send, etag)', 'on-finished': 'Express response (res.set/json/send, etag)', vary: 'Express response (res.set/json/send, etag)',
   'body-parser': 'body parser (on a GET: type check only)', 'type-is': 'body parser (on a GET: type check only)', 'raw-body': 'body parser (on a GET: type check only)', 'media-typer': 'body parser (on a GET: type check only)',
+  '@opentelemetry/api': 'tracing (OpenTelemetry, Prisma instrumentation)', '@opentelemetry/core': 'tracing (OpenTelemetry, Prisma instrumentation)', '@opentelemetry/sdk-trace-base': 'tracing (OpenTelemetry, Prisma instrumentation)', '@opentelemetry/sdk-trace-node': 'tracing (OpenTelemetry, Prisma instrumentation)', '@opentelemetry/context-async-hooks': 'tracing (OpenTelemetry, Prisma instrumentation)', '@opentelemetry/instrumentation': 'tracing (OpenTelemetry, Prisma instrumentation)', '@opentelemetry/resources': 'tracing (OpenTelemetry, Prisma instrumentation)', '@prisma/instrumentation': 'tracing (OpenTelemetry, Prisma instrumentation)',
   express: 'Express + router (matching, next, req)', router: 'Express + router (matching, next, req)', 'path-to-regexp': 'Express + router (matching, next, req)', parseurl: 'Express + router (matching, next, req)', finalhandler: 'Express + router (matching, next, req)', 'proxy-addr': 'Express + router (matching, next, req)', qs: 'Express + router (matching, next, req)', 'depd': 'Express + router (matching, next, req)',
 };
 
@@ -38,6 +39,7 @@ function owner(f: Frame): string | undefined {
     if (app.endsWith('api/auth.ts')) return 'JWT verification';
     if (app.endsWith('api/app.ts')) return 'our middlewares (api/app.ts: request log, headers, cors, 415)';
     if (app.includes('platform/logger')) return 'request log (pino)';
+    if (app.includes('platform/tracing') || app.endsWith('api/trace-requests.ts')) return 'tracing (OpenTelemetry, Prisma instrumentation)';
     return `our code (${app})`;
   }
   return undefined;
