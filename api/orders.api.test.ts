@@ -189,6 +189,7 @@ describe('POST /orders with an Idempotency-Key', () => {
 
     expect(replies.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 202]);
     expect(new Set(replies.map((r) => r.body.orderId)).size).toBe(1);
+    for (const r of replies) expect(r.body).toEqual(replies[0]!.body);
     expect(replies.every((r) => JSON.stringify(r.body) === JSON.stringify(replies[0]!.body))).toBe(true);
   });
 

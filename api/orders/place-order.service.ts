@@ -96,7 +96,8 @@ export async function placeOrder(deps: PlaceOrderDeps, customerId: string, body:
   const input = placeOrderInput(config, customerId, body, priced, await vaultCard(deps, body));
   const recorded = await recordOrder(prisma, config, input, body, idempotencyKey);
   if (!recorded.created) {
-    return { created: false, order: recorded.response ?? (await findOrderView(prisma, recorded.orderId))! };
+    const stored = recorded.response ?? (idempotencyKey !== undefined ? await firstAnswer(prisma, customerId, idempotencyKey, recorded.orderId) : null);
+    return { created: false, order: stored ?? (await findOrderView(prisma, recorded.orderId))! };
   }
   try {
     await (waitMs > 0 ? startSagaAndAwaitDecision(deps, input, waitMs) : startSaga(deps, input));
@@ -109,10 +110,26 @@ export async function placeOrder(deps: PlaceOrderDeps, customerId: string, body:
   if (idempotencyKey !== undefined) {
     // Every repeat answers with this very body.
     await prisma.$executeRaw`
-      UPDATE idempotency_keys SET response = ${JSON.stringify(order)}::jsonb
+      UPDATE idempotency_keys SET response = ${JSON.stringify(order)}::json
       WHERE customer_id = ${customerId}::uuid AND key = ${idempotencyKey} AND order_id = ${input.orderId}::uuid AND response IS NULL`;
   }
   return { created: true, order, ...(waitMs > 0 ? { waitedMs: waitMs } : {}) };
+}
+
+/**
+ * A repeat that arrived while the first request was still starting its saga: wait (briefly) for the
+ * first answer to be stored, so every repeat answers with that very body — the saga moves on fast,
+ * and a fresh read would show a later state. After the wait, the live order is the answer.
+ */
+async function firstAnswer(prisma: PrismaClient, customerId: string, key: string, orderId: string): Promise<OrderView | null> {
+  const deadline = Date.now() + START_DEADLINE_MS + 1000;
+  while (Date.now() < deadline) {
+    const row = await prisma.idempotencyKey.findUnique({ where: { customerId_key: { customerId, key } }, select: { orderId: true, response: true } });
+    if (!row || row.orderId !== orderId) return null;
+    if (row.response !== null) return row.response as unknown as OrderView;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return null;
 }
 
 const startOptions = (deps: PlaceOrderDeps, input: PlaceOrderInput) => ({
