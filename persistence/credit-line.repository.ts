@@ -5,7 +5,7 @@
 // (loadCreditOfOrder) and one guarded statement (saveCreditLineWithHold) and no transaction.
 import { Prisma, type PrismaClient, type Tx } from '../platform/prisma';
 import type { CreditLine } from '../domain/credit/credit-line';
-import { VersionConflict } from './transaction';
+import { eventsAfter, VersionConflict } from './transaction';
 
 export async function findCreditLine(tx: Tx | PrismaClient, customerId: string): Promise<CreditLine | null> {
   const row = await tx.creditLine.findUnique({ where: { customerId } });
@@ -72,10 +72,7 @@ export async function saveCreditLineWithHold(db: PrismaClient, line: CreditLine,
       UPDATE credit_reservations r SET amount_cents = ${hold.amountCents}::bigint, state = ${hold.state}, updated_at = ${at}::timestamptz
       FROM saved WHERE r.order_id = ${hold.orderId}::uuid AND r.customer_id = saved.customer_id
       RETURNING 1`;
-  const appended = events === null ? Prisma.sql`SELECT 0` : Prisma.sql`
-      INSERT INTO domain_events (order_id, context, aggregate_id, type, data, step_key, at)
-      SELECT e.* FROM saved, (VALUES ${events}) AS e(order_id, context, aggregate_id, type, data, step_key, at)
-      RETURNING 1`;
+  const appended = eventsAfter('saved', events);
   const rows = await db.$queryRaw<{ updated: number }[]>`
     WITH saved AS (
       UPDATE credit_lines SET limit_cents = ${line.limitCents}::bigint, held_cents = ${line.heldCents}::bigint,

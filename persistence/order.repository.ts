@@ -1,10 +1,10 @@
 // Maps the Order aggregate to its row. The row doubles as the read model, so writing the aggregate
 // is also updating the projection — in the same transaction as the events.
-import { Prisma, type PrismaClient, type Tx } from '../platform/prisma';
+import type { PrismaClient, Tx } from '../platform/prisma';
 import type { DomainEvent } from '../domain/shared/domain-event';
 import { placeOrder, type Order, type OrderLine } from '../domain/orders/order';
 import type { PlaceOrderInput } from '../domain/orders/order.commands';
-import { appendEvents, eventRows, VersionConflict, type EventSource } from './transaction';
+import { appendEvents, eventRows, eventsAfter, VersionConflict, type EventSource } from './transaction';
 
 type OrderRow = NonNullable<Awaited<ReturnType<Tx['order']['findUnique']>>>;
 
@@ -56,10 +56,7 @@ export async function loadOrderForStep(db: PrismaClient, orderId: string, stepKe
  * transaction round trips. The events carry the step key, so a step commits once.
  */
 export async function saveOrderWithEvents(db: PrismaClient, order: Order, expectedVersion: number, source: EventSource, events: readonly DomainEvent[], at: Date): Promise<void> {
-  const appended = events.length === 0 ? Prisma.sql`SELECT 0` : Prisma.sql`
-      INSERT INTO domain_events (order_id, context, aggregate_id, type, data, step_key, at)
-      SELECT e.* FROM saved, (VALUES ${eventRows(source, events, at)}) AS e(order_id, context, aggregate_id, type, data, step_key, at)
-      RETURNING 1`;
+  const appended = eventsAfter('saved', events.length === 0 ? null : eventRows(source, events, at));
   const rows = await db.$queryRaw<{ updated: number }[]>`
     WITH saved AS (
       UPDATE orders SET status = ${order.status}, items = ${JSON.stringify(order.items)}::jsonb, total_cents = ${order.totalCents},
@@ -108,10 +105,7 @@ export async function insertOrderWithSagaStart(db: Tx | PrismaClient, input: Pla
              ${JSON.stringify(input.shippingAddress)}::jsonb, 0, ${at}, ${at}
       FROM customer
       RETURNING id
-    ), appended AS (
-      INSERT INTO domain_events (order_id, context, aggregate_id, type, data, step_key, at)
-      SELECT e.* FROM placed, (VALUES ${eventRows(source, events, at)}) AS e(order_id, context, aggregate_id, type, data, step_key, at)
-    ), outbox AS (
+    ), appended AS (${eventsAfter('placed', eventRows(source, events, at))}), outbox AS (
       INSERT INTO saga_starts (order_id, input) SELECT placed.id, ${JSON.stringify(input)}::jsonb FROM placed
     )
     SELECT count(*)::int AS customers FROM customer`;

@@ -4,7 +4,7 @@
 import { Prisma, type PrismaClient } from '../platform/prisma';
 import type { DomainEvent } from '../domain/shared/domain-event';
 import * as payments from '../domain/payment/payment';
-import { eventRows, VersionConflict, type EventSource } from './transaction';
+import { eventRows, eventsAfter, VersionConflict, type EventSource } from './transaction';
 
 type ChargeRow = { id: string; stepKey: string; amountCents: number | string; refundedCents: number | string; outcome: string; providerChargeId: string | null };
 
@@ -73,10 +73,7 @@ export async function savePaymentWithEvents(db: PrismaClient, before: payments.P
       FROM saved, (VALUES ${Prisma.join(changed)}) AS c(id, refunded_cents)
       WHERE pc.id = c.id AND pc.payment_id = saved.id
       RETURNING 1`;
-  const appended = events.length === 0 ? Prisma.sql`SELECT 0` : Prisma.sql`
-      INSERT INTO domain_events (order_id, context, aggregate_id, type, data, step_key, at)
-      SELECT e.* FROM saved, (VALUES ${eventRows(source, events, at)}) AS e(order_id, context, aggregate_id, type, data, step_key, at)
-      RETURNING 1`;
+  const appended = eventsAfter('saved', events.length === 0 ? null : eventRows(source, events, at));
   const rows = await db.$queryRaw<{ saved: number }[]>`
     WITH saved AS (${saved}), inserted AS (${inserted}), updated AS (${updated}), appended AS (${appended})
     SELECT (SELECT count(*) FROM saved)::int AS saved`;

@@ -4,7 +4,7 @@
 // (loadStockOfOrder) and one guarded statement (saveStockChanges) and no transaction.
 import { Prisma, type PrismaClient, type Tx } from '../platform/prisma';
 import type { Product } from '../domain/stock/product';
-import { VersionConflict } from './transaction';
+import { eventsAfter, VersionConflict } from './transaction';
 
 export async function findProduct(tx: Tx | PrismaClient, productId: string): Promise<Product | null> {
   const row = await tx.product.findUnique({ where: { id: productId } });
@@ -102,11 +102,7 @@ export async function saveStockChanges(
       JOIN saved ON saved.id = r.product_id
       ON CONFLICT (order_id, product_id) DO UPDATE SET quantity = EXCLUDED.quantity, state = EXCLUDED.state, updated_at = EXCLUDED.updated_at
       RETURNING 1`;
-  const appended = events === null ? Prisma.sql`SELECT 0` : Prisma.sql`
-      INSERT INTO domain_events (order_id, context, aggregate_id, type, data, step_key, at)
-      SELECT e.* FROM (VALUES ${events}) AS e(order_id, context, aggregate_id, type, data, step_key, at)
-      WHERE EXISTS (SELECT 1 FROM saved)
-      RETURNING 1`;
+  const appended = eventsAfter('saved', events);
   const rows = await db.$queryRaw<{ updated: number }[]>`
     WITH expected (id, version, on_hand, reserved) AS (VALUES ${expected}),
     locked AS (

@@ -1,9 +1,9 @@
 // Maps the Shipment aggregate (one per order) to its row. A shipment is written once, booked or
 // refused: the unique order id makes a second insert do nothing instead of booking twice.
-import { Prisma, type PrismaClient, type Tx } from '../platform/prisma';
+import type { PrismaClient, Tx } from '../platform/prisma';
 import type { DomainEvent } from '../domain/shared/domain-event';
 import type { Shipment } from '../domain/shipment/shipment';
-import { eventRows, type EventSource } from './transaction';
+import { eventRows, eventsAfter, type EventSource } from './transaction';
 
 export async function findShipment(tx: Tx | PrismaClient, orderId: string): Promise<Shipment | null> {
   const row = await tx.shipment.findUnique({ where: { orderId } });
@@ -17,10 +17,7 @@ export async function findShipment(tx: Tx | PrismaClient, orderId: string): Prom
  * where the carrier was booked to.
  */
 export async function insertShipmentWithEvents(db: PrismaClient, shipment: Shipment, country: string, source: EventSource, events: readonly DomainEvent[], at: Date): Promise<boolean> {
-  const appended = events.length === 0 ? Prisma.sql`SELECT 0` : Prisma.sql`
-      INSERT INTO domain_events (order_id, context, aggregate_id, type, data, step_key, at)
-      SELECT e.* FROM saved, (VALUES ${eventRows(source, events, at)}) AS e(order_id, context, aggregate_id, type, data, step_key, at)
-      RETURNING 1`;
+  const appended = eventsAfter('saved', events.length === 0 ? null : eventRows(source, events, at));
   const rows = await db.$queryRaw<{ inserted: number }[]>`
     WITH saved AS (
       INSERT INTO shipments (id, order_id, status, tracking_number, country, version, created_at)

@@ -78,6 +78,20 @@ export function eventRows(source: EventSource, events: readonly DomainEvent[], a
   return Prisma.join(events.map((event, i) => Prisma.sql`(${source.orderId}::uuid, ${source.context}, ${source.aggregateId}, ${event.type}, ${JSON.stringify(event.data)}::jsonb, ${source.stepKey ? `${source.stepKey}#${i}` : null}, ${at}::timestamptz)`));
 }
 
+/**
+ * The body of a guarded statement's `appended` CTE: inserts the event rows (eventRows) only if the
+ * statement's write CTE `written` returned a row — the events commit with that write or not at all.
+ * Without events, a no-op. Use as `appended AS (${eventsAfter('saved', rows)})`.
+ */
+export function eventsAfter(written: 'saved' | 'placed', rows: Prisma.Sql | null): Prisma.Sql {
+  if (rows === null) return Prisma.sql`SELECT 0`;
+  return Prisma.sql`
+      INSERT INTO domain_events (order_id, context, aggregate_id, type, data, step_key, at)
+      SELECT e.* FROM (VALUES ${rows}) AS e(order_id, context, aggregate_id, type, data, step_key, at)
+      WHERE EXISTS (SELECT 1 FROM ${Prisma.raw(written)})
+      RETURNING 1`;
+}
+
 /** True when the saga step with this key already committed (a retry or a duplicate delivery). */
 export async function stepAlreadyDone(tx: Tx | PrismaClient, stepKey: string): Promise<boolean> {
   const found = await tx.domainEvent.findUnique({ where: { stepKey: `${stepKey}#0` }, select: { id: true } });
