@@ -192,6 +192,9 @@ export async function checkStreamCaps(ctx: AbuseContext, accounts: StreamAccount
   ctx.measure(category, `GET /orders/:id just before, no stream open (${describeProbe(PROBE)})`, `p50 ${ms(before.p50)}, p99 ${ms(before.p99)}, max ${ms(before.max)}${loop(before.loopMax)}`);
   ctx.measure(category, `${describeProbe(INTERLEAVED)}: due in the ${ON_SLICES} slices while ${attempts.length} stream attempts arrived (${ms(attemptsMs)} in all)`, `${during.requests} requests: p50 ${ms(during.p50)}, p99 ${ms(during.p99)}, max ${ms(during.max)} (p99 ${ratio.toFixed(2)}× without; bound ${LATENCY_FACTOR}×)`);
   ctx.measure(category, `the same probe: due in the ${ON_SLICES + 1} slices between (streams held open, none arriving)`, `${without.requests} requests: p50 ${ms(without.p50)}, p99 ${ms(without.p99)}, max ${ms(without.max)}${loop(loopMax)} (p99 ${(without.p99 / before.p99).toFixed(2)}× the probe before any stream)`);
+  // Where the tail is: each slice's p99 in order (off, on, off, …; opens happen in the 1st and 4th on slices).
+  const sliceP99 = Array.from({ length: 2 * ON_SLICES + 1 }, (_, k) => summarize(samples.filter((x) => sliceOf(x) !== null && Math.floor((x.due - startAt) / SLICE_MS) === k)).p99);
+  ctx.measure(category, 'p99 of each slice in order (off, on, off, …)', sliceP99.map((p, k) => `${k % 2 ? 'on' : 'off'} ${ms(p)}`).join(', '));
   ctx.measure(category, 'streams opened / refused', `${attempts.length - refused.length} / ${refused.length} (caps ${perCustomer} per customer, ${perProcess} per process)`);
 
   // Closed by the client: the slots come back and the API serves as before.

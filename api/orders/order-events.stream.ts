@@ -51,11 +51,16 @@ export function acquireStreamSlot(limits: StreamLimits, req: Request, res: Respo
   return release;
 }
 
-/** Serves the stream in the slot `release` gives back when it closes. */
-export async function streamOrderEvents(deps: StreamDeps, orderId: string, req: Request, res: Response, release: () => void): Promise<void> {
+/**
+ * Serves the stream in the slot `release` gives back when it closes. Its first timeline read also
+ * answers who owns the order: `visible` refuses (throws) before anything is sent, so opening a
+ * stream costs one gated read and no other query.
+ */
+export async function streamOrderEvents(deps: StreamDeps, orderId: string, req: Request, res: Response, release: () => void, visible: (order: { customerId: string } | null) => unknown): Promise<void> {
   const principal = req.principal!;
   const lastEventId = Number.parseInt(String(req.get('Last-Event-ID') ?? req.query.lastEventId ?? '0'), 10);
   let sent = Number.isSafeInteger(lastEventId) && lastEventId > 0 ? lastEventId : 0;
+  let opened = false;
   let closed = false;
   let reading: Promise<void> | null = null;
   let again = false;
@@ -67,35 +72,45 @@ export async function streamOrderEvents(deps: StreamDeps, orderId: string, req: 
     for (const timer of timers) clearTimeout(timer);
     unsubscribe();
     release();
-    res.end();
+    if (opened) res.end();
   };
   req.on('close', close);
 
+  const send = ({ status, entries }: Awaited<ReturnType<typeof readTimelineSince>>) => {
+    for (const entry of entries) {
+      res.write(`id: ${entry.sequence}\nevent: ${entry.type}\ndata: ${JSON.stringify(entry)}\n\n`);
+      sent = entry.sequence;
+    }
+    if (status && isFinal(status as OrderStatus)) close();
+  };
   /** Sends what committed after `sent`; one read at a time, and one more if woken meanwhile. */
   const catchUp = (): void => {
     if (closed) return;
-    if (reading) return void (again = true);
+    if (reading || !opened) return void (again = true);
     reading = (async () => {
       do {
         again = false;
-        const { status, entries } = await streamReads.run(() => readTimelineSince(deps.prisma, orderId, sent));
+        const read = await streamReads.run(() => readTimelineSince(deps.prisma, orderId, sent));
         if (closed) return;
-        for (const entry of entries) {
-          res.write(`id: ${entry.sequence}\nevent: ${entry.type}\ndata: ${JSON.stringify(entry)}\n\n`);
-          sent = entry.sequence;
-        }
-        if (status && isFinal(status as OrderStatus)) return close();
+        send(read);
       } while (again && !closed);
     })().catch(() => close()).finally(() => { reading = null; });
   };
 
+  let first;
   try {
     // Subscribe before the first read: an entry committing in between wakes the stream, never slips by.
     unsubscribe = await deps.feed.subscribe(orderId, catchUp, close);
+    first = await streamReads.run(() => readTimelineSince(deps.prisma, orderId, sent));
+    visible(first.customerId === null ? null : { customerId: first.customerId });
   } catch (error) {
+    closed = true;
+    unsubscribe();
     release();
     throw error;
   }
+  if (closed) return void unsubscribe(); // the client left meanwhile (close() may have run before subscribe returned)
+  opened = true;
   res.status(200).set({
     'Content-Type': 'text/event-stream; charset=utf-8',
     'Cache-Control': 'no-cache, no-transform',
@@ -110,5 +125,6 @@ export async function streamOrderEvents(deps: StreamDeps, orderId: string, req: 
   };
   timers[0] = setTimeout(heartbeat, deps.heartbeatMs);
   if (principal.expiresAt !== undefined) timers.push(setTimeout(close, Math.max(0, principal.expiresAt - Date.now())));
-  catchUp();
+  send(first);
+  if (again) catchUp();
 }

@@ -5,18 +5,20 @@ import { preparedStatement, type PrismaClient } from '../../platform/prisma';
 export interface TimelineEntry { sequence: number; type: string; at: string; data: unknown }
 
 /**
- * The order's status and its timeline entries after `afterSequence`, in ONE statement (one
- * snapshot): when the status is final, its final entry is among the entries read with it.
+ * The order's status, its customer (for the ownership check) and its timeline entries after
+ * `afterSequence`, in ONE statement (one snapshot): when the status is final, its final entry is
+ * among the entries read with it. No order: status and customer are null.
  */
-export async function readTimelineSince(prisma: PrismaClient, orderId: string, afterSequence: number): Promise<{ status: string | null; entries: TimelineEntry[] }> {
-  const rows = await prisma.$queryRaw<{ status: string | null; timeline: { sequence: number; type: string; at: string; data: unknown }[] | null }[]>`
-    SELECT (SELECT status FROM orders WHERE id = ${orderId}::uuid) AS status,
+export async function readTimelineSince(prisma: PrismaClient, orderId: string, afterSequence: number): Promise<{ status: string | null; customerId: string | null; entries: TimelineEntry[] }> {
+  const rows = await prisma.$queryRaw<{ status: string | null; customer_id: string | null; timeline: { sequence: number; type: string; at: string; data: unknown }[] | null }[]>`
+    SELECT o.status, o.customer_id::text AS customer_id,
            (SELECT json_agg(json_build_object('sequence', e.sequence, 'type', e.type, 'at', e.at, 'data', e.data) ORDER BY e.sequence)
               FROM (SELECT row_number() OVER (ORDER BY id) AS sequence, type, at, data FROM domain_events WHERE order_id = ${orderId}::uuid) e
-             WHERE e.sequence > ${afterSequence}) AS timeline`;
+             WHERE e.sequence > ${afterSequence}) AS timeline
+      FROM (SELECT 1) one LEFT JOIN orders o ON o.id = ${orderId}::uuid`;
   const row = rows[0];
   const entries = (row?.timeline ?? []).map((e) => ({ sequence: Number(e.sequence), type: e.type, at: new Date(e.at).toISOString(), data: e.data }));
-  return { status: row?.status ?? null, entries };
+  return { status: row?.status ?? null, customerId: row?.customer_id ?? null, entries };
 }
 
 type OrderRow = NonNullable<Awaited<ReturnType<PrismaClient['order']['findUnique']>>>;

@@ -86,15 +86,10 @@ export function ordersRouter(deps: OrdersRouteDeps): Router {
   });
 
   router.get('/:id/events', anyone, async (req, res) => {
+    const orderId = orderIdOf(req);
+    if (!orderId) throw notFound('ORDER_NOT_FOUND', 'order');
     const release = acquireStreamSlot(deps.streams.limits, req, res);
-    let row;
-    try {
-      row = await visibleOrder(req);
-    } catch (error) {
-      release();
-      throw error;
-    }
-    await streamOrderEvents({ prisma, ...deps.streams }, row.id, req, res, release);
+    await streamOrderEvents({ prisma, ...deps.streams }, orderId, req, res, release, (order) => visibleTo(req, order));
   });
 
   router.post('/:id/cancel', anyone, async (req, res) => {
