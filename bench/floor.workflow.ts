@@ -25,6 +25,18 @@ function proxies() {
   };
 }
 
+type Steps = ReturnType<typeof proxies>;
+
+/** The middle both floors share, as the saga runs it: approve, charge, mark paid, book the shipment. */
+async function approvePayBook(orderId: string, orders: Pick<Steps['orders'], 'approve' | 'paid'>, payment: Steps['payment'], shipment: Steps['shipment'], status: (value: string) => unknown): Promise<void> {
+  await orders.approve(orderId);
+  status('APPROVED');
+  await payment.chargePayment(orderId);
+  await orders.paid(orderId);
+  status('PAID');
+  await shipment.bookShipment(orderId);
+}
+
 /**
  * The naive floor: the saga's ten steps as regular activities one after another, on the same
  * task-queue split (orders ×4, stock ×2, credit ×2, payment, shipment), no search attributes.
@@ -40,12 +52,7 @@ export async function floorWorkflow(orderId: string, options: { searchAttributes
   await orders.recordOrderPlaced(orderId);
   await stock.reserveStock(orderId);
   await credit.reserveCredit(orderId);
-  await orders.approve(orderId);
-  status('APPROVED');
-  await payment.chargePayment(orderId);
-  await orders.paid(orderId);
-  status('PAID');
-  await shipment.bookShipment(orderId);
+  await approvePayBook(orderId, orders, payment, shipment, status);
   await stock.commitStock(orderId);
   await credit.consumeCredit(orderId);
   await orders.shipped(orderId);
@@ -71,12 +78,7 @@ export async function sameShapeFloorWorkflow(input: FloorOrderInput): Promise<Fl
   const { stock, credit, payment, shipment } = proxies();
   await orders.recordOrderPlaced(orderId);
   await Promise.all([stock.reserveStock(orderId), credit.reserveCredit(orderId)]);
-  await orders.approve(orderId);
-  status('APPROVED');
-  await payment.chargePayment(orderId);
-  await orders.paid(orderId);
-  status('PAID');
-  await shipment.bookShipment(orderId);
+  await approvePayBook(orderId, orders, payment, shipment, status);
   await Promise.all([stock.commitStock(orderId), credit.consumeCredit(orderId)]);
   await orders.shipped(orderId);
   status('SHIPPED');

@@ -5,14 +5,9 @@
 // changes (bench/probe.preload.mjs counts the API's statements per request).
 import http from 'node:http';
 import pg from 'pg';
+import { READ_FLOOR_SQL as VIEW_SQL } from './read-floor.sql';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const VIEW_SQL = `
-  SELECT o.id, o.customer_id, o.status, o.items, o.total_cents, o.shipping_address, o.rejection_reason,
-         o.cancellation_reason, o.created_at, o.updated_at, o.version,
-         COALESCE((SELECT json_agg(json_build_object('type', e.type, 'at', e.at, 'data', e.data) ORDER BY e.id)
-                   FROM domain_events e WHERE e.order_id = o.id), '[]'::json) AS timeline
-  FROM orders o WHERE o.id = $1::uuid`;
 
 interface OrderRow {
   id: string; customer_id: string; status: string; items: unknown; total_cents: number; shipping_address: unknown;

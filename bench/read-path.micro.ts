@@ -21,6 +21,7 @@ import { issueToken, verifyToken } from '../api/auth';
 import { ORDER_VIEW_SQL, ORDER_VIEWS_SQL, findOrderView } from '../api/queries/order-view.query';
 import { scratchDatabase, seedShippedOrders } from './read-path.seed';
 import { cpuSeconds } from './sys';
+import { READ_FLOOR_SQL as FLOOR_SQL } from './read-floor.sql';
 
 const ROUNDS = Number(process.env.MICRO_ROUNDS ?? 5);
 
@@ -69,13 +70,6 @@ const COLUMNS_SQL = `
                    FROM domain_events e WHERE e.order_id = o.id), '[]'::json) AS timeline
   FROM orders o LEFT JOIN payments p ON p.order_id = o.id WHERE o.id = $1::uuid`;
 
-/** bench/read-floor.ts's statement. */
-const FLOOR_SQL = `
-  SELECT o.id, o.customer_id, o.status, o.items, o.total_cents, o.shipping_address, o.rejection_reason,
-         o.cancellation_reason, o.created_at, o.updated_at, o.version,
-         COALESCE((SELECT json_agg(json_build_object('type', e.type, 'at', e.at, 'data', e.data) ORDER BY e.id)
-                   FROM domain_events e WHERE e.order_id = o.id), '[]'::json) AS timeline
-  FROM orders o WHERE o.id = $1::uuid`;
 
 async function main(): Promise<void> {
   const db = await scratchDatabase();

@@ -2,7 +2,7 @@
 // no database, no dev server, and durable timers fire as soon as a test awaits the result.
 // One test server per test file (time skipping is global to a server, so its tests run one at a
 // time), one worker per task queue on a prefix of its own, and the fakes reset before each test.
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -13,12 +13,12 @@ import { tsToMs } from '@temporalio/common/lib/time';
 import { temporal as proto } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundleOption } from '@temporalio/worker';
-import type { OrderLine } from '../domain/orders/order';
 import { orderWorkflowId, type PlaceOrderInput } from '../domain/orders/order.commands';
 import { CompensationFailingKey, CustomerIdKey, OrderStatusKey, OrderTotalCentsKey, statusQuery, type OrderSagaState } from '../workflows/definitions';
 import type { placeOrderSaga } from '../workflows/place-order.saga';
 import type { repairOrderSaga } from '../workflows/repair-order.saga';
 import { WORKFLOW_INTERCEPTOR_MODULES, workflowSpanSinks } from '../workers/worker-tracing';
+import { sagaInput, type OrderInputSpec } from './order-input';
 import { createSagaFakes, failOpenGates, FakeOrderBook, resetSagaFakes, type FakeContext, type SagaFakes } from './fake-activities';
 
 const root = path.resolve(__dirname, '..');
@@ -177,30 +177,7 @@ export async function workflowTimeUntil(handle: WorkflowHandle, activityType: st
   return tsToMs(scheduled) - tsToMs(started);
 }
 
-export interface OrderSpec {
-  lines?: { productId?: string; quantity: number; unitPriceCents?: number }[];
-  token?: string;
-  country?: string;
-  dispatchDelayMs?: number;
-  maxRevisions?: number;
-}
+export type OrderSpec = Omit<OrderInputSpec, 'customerId'>;
 
 /** A saga input: by default one line of 3 × 1000¢ and an order that ships at once. */
-export function anOrder(spec: OrderSpec = {}): PlaceOrderInput {
-  const items: OrderLine[] = (spec.lines ?? [{ quantity: 3 }]).map((l) => {
-    const productId = l.productId ?? randomUUID();
-    const unitPriceCents = l.unitPriceCents ?? 1000;
-    return { productId, sku: `SKU-${productId.slice(0, 8)}`, name: 'Test Product', quantity: l.quantity, unitPriceCents, lineTotalCents: unitPriceCents * l.quantity };
-  });
-  return {
-    orderId: randomUUID(),
-    customerId: randomUUID(),
-    items,
-    totalCents: items.reduce((sum, i) => sum + i.lineTotalCents, 0),
-    shippingAddress: { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: spec.country ?? 'US' },
-    paymentToken: spec.token ?? 'tok_visa',
-    placedAt: new Date().toISOString(),
-    dispatchDelayMs: spec.dispatchDelayMs ?? 0,
-    ...(spec.maxRevisions !== undefined ? { maxRevisions: spec.maxRevisions } : {}),
-  };
-}
+export const anOrder = (spec: OrderSpec = {}): PlaceOrderInput => sagaInput(spec);

@@ -1,13 +1,12 @@
 // A worker process killed mid-saga (kill -9) and replaced: the saga finishes correctly and nothing is
 // applied twice. The killed and the replacement workers are real processes (workers/*.worker.ts).
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { aCustomer, aProduct, balances, startTestStack, type TestStack } from '../test/harness';
 import { orderInput, startSaga, timelineTypes } from '../test/saga-test-kit';
+import { spawnWorker } from '../test/worker-process';
 import { statusQuery } from '../workflows/definitions';
 import type { Context } from './worker-factory';
 
-const root = path.resolve(__dirname, '..');
 let stack: TestStack;
 const spawned: ChildProcess[] = [];
 
@@ -19,24 +18,8 @@ afterAll(async () => {
 
 /** Starts `workers/<context>.worker.ts` as its own process and waits until it polls. */
 async function workerProcess(context: Context): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'workers', `${context}.worker.ts`)], {
-    cwd: root,
-    env: { ...process.env, DATABASE_URL: stack.config.DATABASE_URL, TEMPORAL_ADDRESS: stack.config.TEMPORAL_ADDRESS, TASK_QUEUE_PREFIX: stack.config.TASK_QUEUE_PREFIX, LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const { child } = await spawnWorker(`${context}.worker.ts`, { DATABASE_URL: stack.config.DATABASE_URL!, TEMPORAL_ADDRESS: stack.config.TEMPORAL_ADDRESS, TASK_QUEUE_PREFIX: stack.config.TASK_QUEUE_PREFIX });
   spawned.push(child);
-  let out = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker ${context} did not start: ${out}`)), 60_000);
-    const onData = (d: Buffer) => {
-      out += String(d);
-      if (out.includes('workers running')) { clearTimeout(timer); resolve(); }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`worker ${context} exited ${code}: ${out}`)); });
-  });
-  child.removeAllListeners('exit');
   return child;
 }
 

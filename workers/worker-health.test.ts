@@ -1,44 +1,26 @@
 // /health/live and /health/ready of real worker processes (workers/all.worker.ts), against the run's
 // Temporal dev server and PostgreSQL: ready names each context's state, a database that does not
 // answer makes it 503, and SIGTERM turns it 503 at once while the process drains in-flight work.
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { aCustomer, aProduct, startTestStack, type TestStack } from '../test/harness';
 import { freePort } from '../test/free-port';
 import { orderInput, startSaga, timelineTypes } from '../test/saga-test-kit';
+import { spawnWorker, type WorkerProcess as SpawnedWorker } from '../test/worker-process';
 
-const root = path.resolve(__dirname, '..');
 let stack: TestStack;
 const spawned: ChildProcess[] = [];
 
-interface WorkerProcess { child: ChildProcess; health: string; output: () => string }
+type WorkerProcess = SpawnedWorker & { health: string };
 
 /** all.worker.ts for `contexts` with its health endpoints on a free port; resolves once it polls. */
 async function workerProcess(contexts: string, env: Record<string, string> = {}): Promise<WorkerProcess> {
   const health = `127.0.0.1:${await freePort()}`;
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'workers', 'all.worker.ts')], {
-    cwd: root,
-    env: {
-      ...process.env, DATABASE_URL: stack.config.DATABASE_URL, TEMPORAL_ADDRESS: stack.config.TEMPORAL_ADDRESS,
-      TASK_QUEUE_PREFIX: stack.config.TASK_QUEUE_PREFIX, WORKER_CONTEXTS: contexts, WORKER_HEALTH_ADDRESS: health,
-      WORKER_METRICS_ADDRESS: '', LOG_LEVEL: 'info', ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const worker = await spawnWorker('all.worker.ts', {
+    DATABASE_URL: stack.config.DATABASE_URL!, TEMPORAL_ADDRESS: stack.config.TEMPORAL_ADDRESS, TASK_QUEUE_PREFIX: stack.config.TASK_QUEUE_PREFIX,
+    WORKER_CONTEXTS: contexts, WORKER_HEALTH_ADDRESS: health, WORKER_METRICS_ADDRESS: '', ...env,
   });
-  spawned.push(child);
-  let out = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker ${contexts} did not start: ${out}`)), 60_000);
-    const onData = (d: Buffer) => {
-      out += String(d);
-      if (out.includes('workers running')) { clearTimeout(timer); resolve(); }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`worker ${contexts} exited ${code}: ${out}`)); });
-  });
-  child.removeAllListeners('exit');
-  return { child, health: `http://${health}`, output: () => out };
+  spawned.push(worker.child);
+  return { ...worker, health: `http://${health}` };
 }
 
 async function get(url: string): Promise<{ status: number; body: any }> {
