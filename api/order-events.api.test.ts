@@ -64,6 +64,21 @@ async function commitEntry(orderId: string): Promise<number> {
   return Date.now();
 }
 
+it('when a stream replays, then each message is id: <sequence>, event: <type>, data: <the timeline entry as GET /orders/:id shows it>', async () => {
+  const { token, orderId } = await paidOrder();
+  const stream = await open(stack.baseUrl, token, orderId);
+  await waitFor(() => stream.received.some((m) => m.event === 'OrderPaid'));
+  stream.abort();
+  const view = await (await fetch(`${stack.baseUrl}/orders/${orderId}`, { headers: { Authorization: `Bearer ${token}` } })).json();
+  const messages = stream.text().split('\n\n').filter((block) => block.startsWith('id: '));
+  expect(messages.length).toBeGreaterThanOrEqual(3);
+  messages.forEach((block, i) => {
+    const [id, event, data, ...rest] = block.split('\n');
+    const entry = view.timeline[i];
+    expect({ id, event, data: JSON.parse(data!.replace(/^data: /, '')), rest }).toEqual({ id: `id: ${entry.sequence}`, event: `event: ${entry.type}`, data: entry, rest: [] });
+  });
+});
+
 it('when an entry commits, then every open stream of the order receives it within 250 ms', async () => {
   const { token, orderId } = await paidOrder();
   const streams = await Promise.all([open(stack.baseUrl, token, orderId), open(stack.baseUrl, token, orderId)]);

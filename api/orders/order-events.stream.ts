@@ -6,7 +6,7 @@ import type { Request, Response } from 'express';
 import type { PrismaClient } from '../../platform/prisma';
 import { isFinal, type OrderStatus } from '../../domain/orders/order';
 import { HttpError } from '../problem';
-import { readTimelineSince } from '../queries/order-view.query';
+import { readTimelineFrames, type TimelineFrames } from '../queries/order-view.query';
 import type { StreamLimits, TimelineFeed } from './timeline-feed';
 
 export interface StreamDeps { prisma: PrismaClient; feed: TimelineFeed; limits: StreamLimits; heartbeatMs: number }
@@ -76,10 +76,10 @@ export async function streamOrderEvents(deps: StreamDeps, orderId: string, req: 
   };
   req.on('close', close);
 
-  const send = ({ status, entries }: Awaited<ReturnType<typeof readTimelineSince>>) => {
-    for (const entry of entries) {
-      res.write(`id: ${entry.sequence}\nevent: ${entry.type}\ndata: ${JSON.stringify(entry)}\n\n`);
-      sent = entry.sequence;
+  const send = ({ status, lastSequence, frames }: TimelineFrames) => {
+    if (frames) {
+      res.write(frames);
+      sent = lastSequence;
     }
     if (status && isFinal(status as OrderStatus)) close();
   };
@@ -90,7 +90,7 @@ export async function streamOrderEvents(deps: StreamDeps, orderId: string, req: 
     reading = (async () => {
       do {
         again = false;
-        const read = await streamReads.run(() => readTimelineSince(deps.prisma, orderId, sent));
+        const read = await streamReads.run(() => readTimelineFrames(deps.prisma, orderId, sent));
         if (closed) return;
         send(read);
       } while (again && !closed);
@@ -101,7 +101,7 @@ export async function streamOrderEvents(deps: StreamDeps, orderId: string, req: 
   try {
     // Subscribe before the first read: an entry committing in between wakes the stream, never slips by.
     unsubscribe = await deps.feed.subscribe(orderId, catchUp, close);
-    first = await streamReads.run(() => readTimelineSince(deps.prisma, orderId, sent));
+    first = await streamReads.run(() => readTimelineFrames(deps.prisma, orderId, sent));
     visible(first.customerId === null ? null : { customerId: first.customerId });
   } catch (error) {
     closed = true;

@@ -4,23 +4,6 @@ import { preparedStatement, type PrismaClient } from '../../platform/prisma';
 
 export interface TimelineEntry { sequence: number; type: string; at: string; data: unknown }
 
-/**
- * The order's status, its customer (for the ownership check) and its timeline entries after
- * `afterSequence`, in ONE statement (one snapshot): when the status is final, its final entry is
- * among the entries read with it. No order: status and customer are null.
- */
-export async function readTimelineSince(prisma: PrismaClient, orderId: string, afterSequence: number): Promise<{ status: string | null; customerId: string | null; entries: TimelineEntry[] }> {
-  const rows = await prisma.$queryRaw<{ status: string | null; customer_id: string | null; timeline: { sequence: number; type: string; at: string; data: unknown }[] | null }[]>`
-    SELECT o.status, o.customer_id::text AS customer_id,
-           (SELECT json_agg(json_build_object('sequence', e.sequence, 'type', e.type, 'at', e.at, 'data', e.data) ORDER BY e.sequence)
-              FROM (SELECT row_number() OVER (ORDER BY id) AS sequence, type, at, data FROM domain_events WHERE order_id = ${orderId}::uuid) e
-             WHERE e.sequence > ${afterSequence}) AS timeline
-      FROM (SELECT 1) one LEFT JOIN orders o ON o.id = ${orderId}::uuid`;
-  const row = rows[0];
-  const entries = (row?.timeline ?? []).map((e) => ({ sequence: Number(e.sequence), type: e.type, at: new Date(e.at).toISOString(), data: e.data }));
-  return { status: row?.status ?? null, customerId: row?.customer_id ?? null, entries };
-}
-
 type OrderRow = NonNullable<Awaited<ReturnType<PrismaClient['order']['findUnique']>>>;
 
 /** What the provider's ledger holds for the order: every charge (a revision's extra too) and every refund. */
@@ -53,13 +36,39 @@ export type OrderView = ReturnType<typeof orderSummary> & { timeline: TimelineEn
 const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 /**
+ * For a live stream: the order's status, its customer (for the ownership check) and its timeline
+ * entries after `afterSequence` as Server-Sent Events frames, ready to write, in ONE prepared
+ * statement (one snapshot): when the status is final, its final entry is among the frames read with
+ * it. PostgreSQL builds the frames as it builds the order view, so a stream opening costs the API no
+ * JSON parse or stringify. No order: status and customer are null; no new entry: frames is ''.
+ */
+export const TIMELINE_FRAMES_SQL = preparedStatement('timeline_frames', `
+  SELECT o.status, o.customer_id::text AS customer_id, COALESCE(f.last_sequence, 0)::int AS last_sequence, COALESCE(f.frames, '') AS frames
+    FROM (SELECT 1) one
+    LEFT JOIN orders o ON o.id = $1::uuid
+    LEFT JOIN LATERAL (
+      SELECT max(e.sequence) AS last_sequence,
+             string_agg(format(E'id: %s\nevent: %s\ndata: %s\n\n', e.sequence, e.type,
+               json_build_object('sequence', e.sequence, 'type', e.type, 'at', ${iso('e.at')}, 'data', e.data)), '' ORDER BY e.sequence) AS frames
+        FROM (SELECT row_number() OVER (ORDER BY id) AS sequence, type, at, data FROM domain_events WHERE order_id = $1::uuid) e
+       WHERE e.sequence > $2::int
+    ) f ON true`);
+
+export interface TimelineFrames { status: string | null; customerId: string | null; lastSequence: number; frames: string }
+
+export async function readTimelineFrames(prisma: PrismaClient, orderId: string, afterSequence: number): Promise<TimelineFrames> {
+  const [row] = await prisma.$queryRawUnsafe<{ status: string | null; customer_id: string | null; last_sequence: number; frames: string }[]>(TIMELINE_FRAMES_SQL, orderId, afterSequence);
+  return { status: row?.status ?? null, customerId: row?.customer_id ?? null, lastSequence: Number(row?.last_sequence ?? 0), frames: row?.frames ?? '' };
+}
+
+/**
  * Order views, built by PostgreSQL as the JSON text the API sends, ONE statement for one order or
  * several: one round trip, and each view from one snapshot, so the status shown always has its event
  * in the timeline. `body` is `OrderView` with the keys in API.md's order; `customer_id` is beside it
  * for the ownership check. Building it here spares the API a JSON parse of the json columns and a
  * JSON.stringify of the whole (measured: bench/read-path.micro.ts). The per-order `sequence` is the
  * position in the timeline, stable because an order's events are appended by one saga step at a
- * time (readTimelineSince numbers them the same way).
+ * time (readTimelineFrames numbers them the same way).
  */
 const VIEWS = `
   SELECT o.id::text AS order_id, o.customer_id::text AS customer_id, json_build_object(
