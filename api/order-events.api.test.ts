@@ -69,12 +69,12 @@ it('when a stream replays, then each message is id: <sequence>, event: <type>, d
   const stream = await open(stack.baseUrl, token, orderId);
   await waitFor(() => stream.received.some((m) => m.event === 'OrderPaid'));
   stream.abort();
-  const view = await (await fetch(`${stack.baseUrl}/orders/${orderId}`, { headers: { Authorization: `Bearer ${token}` } })).json();
+  const view = (await (await fetch(`${stack.baseUrl}/orders/${orderId}`, { headers: { Authorization: `Bearer ${token}` } })).json()) as { timeline: { sequence: number; type: string }[] };
   const messages = stream.text().split('\n\n').filter((block) => block.startsWith('id: '));
   expect(messages.length).toBeGreaterThanOrEqual(3);
   messages.forEach((block, i) => {
     const [id, event, data, ...rest] = block.split('\n');
-    const entry = view.timeline[i];
+    const entry = view.timeline[i]!;
     expect({ id, event, data: JSON.parse(data!.replace(/^data: /, '')), rest }).toEqual({ id: `id: ${entry.sequence}`, event: `event: ${entry.type}`, data: entry, rest: [] });
   });
 });
