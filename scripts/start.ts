@@ -246,6 +246,7 @@ async function main(): Promise<void> {
     ready = true;
     console.log(`
   Saga Orders is running (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)
+    Console      ${api}/   (shop, watch each saga live; operators sign in with the admin login below)
     API          ${api}   (docs: ${api}/docs)
     Temporal UI  ${config.TEMPORAL_UI_URL}
     Codec        ${api}/codec   (decoded payloads in the Web UI and CLI, admins only: sign in at ${api}/codec/login)

@@ -1,0 +1,198 @@
+// The web console in real Chromium (Debian's, as the Web UI test): each role's main path, as a
+// person would walk it. A new customer registers, signs in, orders and watches the saga reach PAID
+// live; an operator dispatches it and the customer's page turns SHIPPED without a reload. Then a
+// decline and a cancel drawn as compensations, a revision refused in words, and the warehouse.
+// DISPATCH_DELAY is an hour here so a paid order waits for the operator. Screenshots: docs/.
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startTestStack, type TestStack } from '../harness';
+import { adminToken, call } from '../api-kit';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const ARTIFACTS = path.join(ROOT, 'test-artifacts');
+const DOCS = path.join(ROOT, 'docs');
+const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p) => existsSync(p));
+const TEMPORAL_UI = 'http://127.0.0.1:8233';
+
+let stack: TestStack;
+let browser: Browser;
+const run = randomUUID().slice(0, 6).toUpperCase();
+const lamp = { sku: `LAMP-${run}`, name: `Desk lamp ${run}`, priceCents: 2500, stock: 20 };
+const sticker = { sku: `STICKER-${run}`, name: `Sticker ${run}`, priceCents: 100, stock: 50 };
+const shopperEmail = `ada-${run.toLowerCase()}@example.com`;
+const shopperPassword = 'correct-horse-battery';
+let customer: Page;
+
+beforeAll(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  // `npm test` builds the console (scripts/provision.mjs); a lone `npx jest` run builds it here.
+  execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'build-console.mjs'), '--quiet']);
+  stack = await startTestStack({ api: true, env: { DISPATCH_DELAY: '1h', ORDER_MINIMUM_CENTS: '500', TEMPORAL_UI_URL: TEMPORAL_UI } });
+  const admin = adminToken(stack);
+  for (const product of [sticker, lamp]) expect((await call(stack, 'POST', '/products', { token: admin, body: product })).status).toBe(201);
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+  customer = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+}, 120_000);
+afterAll(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+/** Runs a step of a test; on failure, keeps a screenshot of the page in test-artifacts/ to see why. */
+async function watching(page: Page, name: string, work: () => Promise<void>) {
+  try {
+    await work();
+  } catch (error) {
+    await page.screenshot({ path: path.join(ARTIFACTS, `console-failed-${name}.png`), fullPage: true }).catch(() => {});
+    throw error;
+  }
+}
+
+const stepState = (page: Page, step: string) => page.locator(`.saga-step[data-step="${step}"]`).getAttribute('data-state');
+async function sagaStates(page: Page) {
+  return Object.fromEntries(await Promise.all(['stock', 'credit', 'payment', 'shipment'].map(async (s) => [s, await stepState(page, s)])));
+}
+const statusShown = (page: Page, status: string) => page.locator('.order-status .badge', { hasText: status.replace(/_/g, ' ') }).waitFor({ timeout: 30_000 });
+const orderIdOf = (page: Page) => decodeURIComponent(new URL(page.url()).hash.split('/')[2]!);
+
+async function signInAsOperator() {
+  const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+  await page.goto(`${stack.baseUrl}/#/sign-in`);
+  await page.getByLabel('Email').fill(stack.config.ADMIN_EMAIL);
+  await page.getByLabel('Password').fill(stack.config.ADMIN_PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'All orders' }).waitFor();
+  return page;
+}
+
+/** From the catalog: add the product, open the cart, choose the payment, place the order; lands on its page. */
+async function order(page: Page, product: { sku: string; name: string }, payment: RegExp) {
+  await page.getByRole('link', { name: 'Catalog' }).click();
+  await page.getByLabel('Filter products').fill(product.sku);
+  await page.getByRole('button', { name: `Add ${product.name}` }).click();
+  await page.getByRole('link', { name: /^Cart \(\d+\)$/ }).click();
+  await page.getByRole('radio', { name: payment }).check();
+  await page.getByRole('button', { name: 'Place order' }).click();
+  await page.waitForURL(/#\/orders\/[0-9a-f-]{36}$/);
+  return orderIdOf(page);
+}
+
+describe('the customer', () => {
+  let orderId: string;
+
+  it('when a new customer registers, signs in, adds a product and places an order, then the page shows the saga reach PAID live', async () => {
+    expect(CHROMIUM).toBeDefined();
+    await customer.goto(`${stack.baseUrl}/`);
+    await customer.getByRole('heading', { name: 'Catalog' }).waitFor();
+    await customer.getByRole('link', { name: 'Register' }).first().click();
+    await customer.getByLabel('Name').fill('Ada Lovelace');
+    await customer.getByLabel('Email').fill(shopperEmail);
+    await customer.getByLabel('Password').fill(shopperPassword);
+    await customer.getByRole('button', { name: 'Register' }).click();
+    await customer.getByRole('heading', { name: 'Sign in' }).waitFor();
+    expect(await customer.getByLabel('Email').inputValue()).toBe(shopperEmail);
+    await customer.getByLabel('Password').fill(shopperPassword);
+    await customer.getByRole('button', { name: 'Sign in' }).click();
+    await customer.getByRole('button', { name: 'Sign out' }).waitFor();
+
+    await customer.getByRole('link', { name: 'Catalog' }).click();
+    await customer.getByLabel('Filter products').fill(lamp.sku);
+    const card = customer.locator(`.product[data-sku="${lamp.sku}"]`);
+    await card.getByText(`${lamp.stock} in stock`).waitFor();
+    orderId = await order(customer, lamp, /Card that pays/);
+    // A mark in this very document: if the page reloaded, it would be gone.
+    await customer.evaluate(() => { (globalThis as any).sameDocument = true; });
+    await statusShown(customer, 'PAID');
+    await customer.getByText('Live: new steps appear as they happen.').waitFor();
+    expect(await sagaStates(customer)).toEqual({ stock: 'done', credit: 'done', payment: 'done', shipment: 'pending' });
+    await customer.locator('.timeline li[data-type="OrderPaid"]').waitFor();
+    await customer.locator('.saga-step[data-step="shipment"] .step-note', { hasText: 'waiting for dispatch' }).waitFor();
+  });
+
+  it('when an operator dispatches it from all orders, then the customer\'s page shows SHIPPED without a reload', async () => {
+    const operator = await signInAsOperator();
+    await operator.getByLabel('Status').selectOption('PAID');
+    const row = operator.locator(`tr[data-order-id="${orderId}"]`);
+    await row.waitFor();
+    expect(await row.getByRole('link', { name: /Temporal Web UI/ }).getAttribute('href')).toBe(`${TEMPORAL_UI}/namespaces/default/workflows/order-${orderId}`);
+    await operator.screenshot({ path: path.join(DOCS, 'console-admin.png') });
+    await row.getByRole('button', { name: /^Dispatch order/ }).click();
+
+    await statusShown(customer, 'SHIPPED');
+    expect(await sagaStates(customer)).toEqual({ stock: 'done', credit: 'done', payment: 'done', shipment: 'done' });
+    await customer.locator('.timeline li[data-type="OrderShipped"]').waitFor();
+    await customer.getByText('The saga is over: the live stream has closed.').waitFor();
+    expect(await customer.evaluate(() => (globalThis as any).sameDocument)).toBe(true);
+    await customer.screenshot({ path: path.join(DOCS, 'console-order.png'), fullPage: true });
+    await operator.context().close();
+  });
+
+  it('when the card is declined, then the picture shows payment failed and credit and stock compensated, with the reason in words', async () => {
+    await order(customer, lamp, /Card that is declined/);
+    await statusShown(customer, 'REJECTED');
+    expect(await sagaStates(customer)).toEqual({ stock: 'compensated', credit: 'compensated', payment: 'failed', shipment: 'skipped' });
+    await customer.getByText('rejected: the payment was declined').waitFor();
+    await customer.getByText('Undone in reverse order: credit released, then stock released.').waitFor();
+    expect(await customer.getByRole('button', { name: 'Cancel order' }).count()).toBe(0);
+    await customer.screenshot({ path: path.join(DOCS, 'console-declined.png'), fullPage: true });
+  });
+
+  it('when a revision would go under the order minimum, then the 422 is shown in words; a cancel then unwinds every step', async () => {
+    await watching(customer, 'revise', async () => {
+      await order(customer, lamp, /Card that pays/);
+      await statusShown(customer, 'PAID');
+      await customer.getByRole('button', { name: 'Revise' }).click();
+      await customer.getByLabel(new RegExp(`^${lamp.name}`)).fill('0');
+      await customer.getByLabel('Add a product (one unit)').selectOption({ label: `${sticker.name} (${sticker.sku}) $1.00` });
+      await customer.getByRole('button', { name: 'Send revision' }).click();
+      await customer.getByRole('alert').filter({ hasText: 'The new total is below the shop\'s minimum order value.' }).waitFor();
+
+      await customer.getByRole('button', { name: 'Cancel order' }).click();
+      await statusShown(customer, 'CANCELLED');
+      expect(await sagaStates(customer)).toEqual({ stock: 'compensated', credit: 'compensated', payment: 'compensated', shipment: 'skipped' });
+      await customer.getByText('cancelled: cancelled on request').waitFor();
+      await customer.screenshot({ path: path.join(ARTIFACTS, 'console-cancelled.png'), fullPage: true });
+    });
+  });
+
+  it('when they open My orders, then every order is listed with its status, and they can sign out', async () => {
+    await customer.getByRole('link', { name: 'My orders' }).click();
+    await customer.locator('tbody tr').nth(2).waitFor();
+    for (const status of ['SHIPPED', 'REJECTED', 'CANCELLED']) await customer.locator('tbody .badge', { hasText: status }).first().waitFor();
+    await customer.getByRole('button', { name: 'Sign out' }).click();
+    await customer.getByRole('heading', { name: 'Sign in' }).waitFor();
+    expect(await customer.getByRole('link', { name: 'My orders' }).count()).toBe(0);
+  });
+});
+
+describe('the operator', () => {
+  it('when they restock, change a credit limit and look for stuck orders, then each page shows the result', async () => {
+    const operator = await signInAsOperator();
+    // Stock: restock the lamp by 10 (20 − 1 shipped + 10).
+    await operator.getByRole('link', { name: 'Stock' }).click();
+    const row = operator.locator(`tr[data-sku="${lamp.sku}"]`);
+    await row.locator('.stock-level', { hasText: '19' }).waitFor();
+    await row.getByLabel(/Units to add/).fill('10');
+    await row.getByRole('button', { name: `Restock ${lamp.name}` }).click();
+    await row.locator('.stock-level', { hasText: '29' }).waitFor();
+
+    // Credit: the shopper's limit, reached from their order.
+    const shopper = await stack.prisma.customer.findUniqueOrThrow({ where: { email: shopperEmail } });
+    await operator.goto(`${stack.baseUrl}/#/admin/customers/${shopper.id}`);
+    await operator.getByRole('heading', { name: 'Ada Lovelace' }).waitFor();
+    await operator.getByLabel('New limit in dollars').fill('2500');
+    await operator.getByRole('button', { name: 'Save limit' }).click();
+    await operator.getByText('Credit limit $2,500.00').waitFor();
+    expect((await call(stack, 'GET', `/customers/${shopper.id}`, { token: adminToken(stack) })).body.creditLimitCents).toBe(250_000);
+
+    // Stuck orders: the page answers (this run's orders are all final, so none of them is listed).
+    await operator.getByRole('link', { name: 'Stuck' }).click();
+    await operator.getByLabel('Not final after').selectOption('30s');
+    await operator.getByRole('heading', { name: 'Stuck orders' }).waitFor();
+    await operator.getByText(/No order has been stuck|unchanged for/).first().waitFor();
+    await operator.context().close();
+  });
+});
