@@ -17,9 +17,15 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY prisma ./prisma
 COPY prisma.config.ts ./
+# The web console's assets (served by the API at /), built here with the dev dependencies, which
+# the prune below then drops: the runtime image carries only the built files.
+COPY console ./console
+COPY domain/orders/order.status.ts ./domain/orders/order.status.ts
+COPY scripts/build-console.mjs ./scripts/build-console.mjs
 # `prisma generate` never runs the native schema engine, but the CLI refuses to start without one
 # (and would try to download it): any existing file satisfies it, so point it at node.
 RUN PRISMA_SCHEMA_ENGINE_BINARY="$(command -v node)" npx prisma generate \
+ && node scripts/build-console.mjs \
  && npm prune --omit=dev --no-audit --no-fund
 
 # ── runtime ─────────────────────────────────────────────────────────────────────────────────────────
@@ -39,6 +45,7 @@ ENV NODE_ENV=production \
 COPY --from=build /app/node_modules ./node_modules
 COPY . .
 COPY --from=build /app/generated ./generated
+COPY --from=build /app/dist/console ./dist/console
 # Code stays root-owned and read-only for the process (tsx keeps its cache in /tmp).
 USER node
 EXPOSE 3000
