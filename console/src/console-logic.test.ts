@@ -3,7 +3,7 @@ import { formatCents } from './money';
 import { describeProblem, describeReason } from './problem-words';
 import { parseRoute } from './routes';
 import { sessionFromToken } from './session';
-import { entryDetails, entryPhrase, mergeTimeline } from './timeline-words';
+import { entryDetails, entryKind, entryPhrase, mergeTimeline } from './timeline-words';
 import { temporalLink } from './views/temporal-link';
 
 const widget = { productId: 'p1', name: 'Widget', sku: 'W-1', priceCents: 1250 };
@@ -48,6 +48,7 @@ describe('words', () => {
   it('when reasons and entries are shown, then they read as phrases', () => {
     expect(describeReason('PAYMENT_DECLINED')).toBe('the payment was declined');
     expect(describeReason('SOMETHING_NEW')).toBe('something new');
+    expect(describeReason('carrier does not serve AQ')).toBe('carrier does not serve AQ');
     expect(entryPhrase('PaymentRefunded')).toBe('Payment refunded');
     expect(entryPhrase('SomethingNew')).toBe('Something New');
     expect(entryDetails({ sequence: 1, type: 'PaymentCharged', at: '', data: { amountCents: 1050, additional: true } })).toBe('$10.50 (revision extra)');
@@ -66,6 +67,14 @@ describe('timelines', () => {
   it('when a reload and the stream both hold entries, then the union is kept once each, by sequence', () => {
     const e = (sequence: number) => ({ sequence, type: 'T', at: '', data: {} });
     expect(mergeTimeline([e(1), e(3)], [e(2), e(3), e(4)]).map((x) => x.sequence)).toEqual([1, 2, 3, 4]);
+  });
+});
+
+describe('entry kinds', () => {
+  it('when an entry is a refusal, an undo or progress, then the timeline marks it so', () => {
+    expect(['PaymentDeclined', 'ShipmentRefused', 'OrderRejected', 'RevisionRejected', 'CompensationFailed'].map(entryKind)).toEqual(Array(5).fill('failure'));
+    expect(['StockReleased', 'CreditReleased', 'PaymentRefunded', 'CancelRequested', 'OrderCancelled'].map(entryKind)).toEqual(Array(5).fill('compensation'));
+    expect(['OrderPlaced', 'StockReserved', 'PaymentCharged', 'OrderShipped', 'SomethingNew'].map(entryKind)).toEqual(Array(5).fill('progress'));
   });
 });
 

@@ -50,4 +50,5 @@ export function describeProblem(problem: Problem): string {
   return fields.length ? `${words} ${fields.join('; ')}.` : words;
 }
 
-export const describeReason = (reason: string): string => REASONS[reason] ?? reason.toLowerCase().replace(/_/g, ' ');
+/** A known code in words; an unknown CODE as lower-case words; a reason that is already a sentence as it is. */
+export const describeReason = (reason: string): string => REASONS[reason] ?? (/^[A-Z0-9_]+$/.test(reason) ? reason.toLowerCase().replace(/_/g, ' ') : reason);

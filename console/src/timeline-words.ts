@@ -12,6 +12,15 @@ const PHRASES: Record<string, string> = {
   RevisionRequested: 'Revision requested', OrderRevised: 'Order revised', RevisionRejected: 'Revision rejected', CompensationFailed: 'Compensation failed (will retry)',
 };
 
+export type EntryKind = 'progress' | 'failure' | 'compensation';
+
+/** How the timeline marks an entry: a step going wrong, a step being undone, or progress. */
+export function entryKind(type: string): EntryKind {
+  if (/Declined$|Refused$|Rejected$|^CompensationFailed$/.test(type)) return 'failure';
+  if (/Released$|Refunded$|^OrderCancelled$|^CancelRequested$/.test(type)) return 'compensation';
+  return 'progress';
+}
+
 export const entryPhrase = (type: string): string => PHRASES[type] ?? type.replace(/([a-z])([A-Z])/g, '$1 $2');
 
 export function entryDetails(entry: TimelineEntry): string {

@@ -1,10 +1,11 @@
 // The operator's warehouse: stuck orders and failed compensations, customers' credit limits,
 // stock levels with restock, and new products.
 import { useState } from 'preact/hooks';
-import type { Customer, Page as ApiPage, Product, StuckOrder } from '../api';
+import type { Customer, OrderSummary, Page as ApiPage, Product, StuckOrder } from '../api';
 import { formatCents } from '../money';
 import { href } from '../routes';
 import { ErrorNote, messageOf, navigate, Page, shortId, StatusBadge, useApp, useLoad, when } from './common';
+import { useProducts } from './use-products';
 
 const THRESHOLDS = ['30s', '1m', '5m', '15m', '1h'];
 
@@ -68,7 +69,7 @@ export function AdminCustomers({ customerId }: { customerId: string }) {
         <input id="customer-id" name="customerId" defaultValue={customerId} required size={38} />
         <button type="submit">Look up</button>
       </form>
-      <p class="muted">Customers' ids are linked from <a href={href.adminOrders()}>all orders</a>.</p>
+      <RecentCustomers current={customerId} />
       <ErrorNote message={customer.error} />
       {c ? (
         <section class="card" aria-labelledby="customer-title">
@@ -88,19 +89,35 @@ export function AdminCustomers({ customerId }: { customerId: string }) {
   );
 }
 
+/** There is no customer list in the API: the customers of the latest orders stand in for one. */
+function RecentCustomers({ current }: { current: string }) {
+  const app = useApp();
+  const recent = useLoad(async () => {
+    const page = await app.call<ApiPage<OrderSummary>>('GET', '/orders?limit=100');
+    return [...new Set(page.items.map((o) => o.customerId))].slice(0, 12);
+  }, []);
+  if (!recent.data?.length) return null;
+  return (
+    <nav aria-label="Customers of the latest orders" class="toolbar">
+      <span class="muted">Customers of the latest orders:</span>
+      {recent.data.map((id) => <a key={id} href={href.adminCustomer(id)} aria-current={id === current ? 'page' : undefined} aria-label={`Customer ${id}`}>{shortId(id)}</a>)}
+    </nav>
+  );
+}
+
 export function AdminStock() {
   const app = useApp();
-  const products = useLoad(() => app.call<ApiPage<Product>>('GET', '/products?limit=100'), []);
+  const products = useProducts();
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [createError, setCreateError] = useState<string | null>(null);
   const restock = async (event: Event, p: Product) => {
     event.preventDefault();
     const delta = Number(new FormData(event.currentTarget as HTMLFormElement).get('delta'));
     try {
-      await app.call('POST', `/products/${p.productId}/stock`, { body: { delta } });
-      app.announce(`${p.name}: stock changed by ${delta}.`);
+      const updated = await app.call<Product>('POST', `/products/${p.productId}/stock`, { body: { delta } });
+      products.replace(updated);
+      app.announce(`${p.name}: ${updated.stockAvailable} available now.`);
       setErrors({ ...errors, [p.productId]: '' });
-      products.reload();
     } catch (e) {
       setErrors({ ...errors, [p.productId]: messageOf(e) });
     }
@@ -127,7 +144,7 @@ export function AdminStock() {
           <caption class="sr-only">Stock levels</caption>
           <thead><tr><th scope="col">Product</th><th scope="col">SKU</th><th scope="col">Price</th><th scope="col">Available</th><th scope="col">Restock</th></tr></thead>
           <tbody>
-            {(products.data?.items ?? []).map((p) => (
+            {products.items.map((p) => (
               <tr key={p.productId} data-sku={p.sku}>
                 <th scope="row">{p.name}</th>
                 <td>{p.sku}</td>
@@ -146,6 +163,7 @@ export function AdminStock() {
           </tbody>
         </table>
       </div>
+      {products.hasMore ? <button type="button" onClick={products.loadMore}>Load more products</button> : null}
       <form class="card form" onSubmit={create} aria-labelledby="new-product-title">
         <h2 id="new-product-title">New product</h2>
         <label for="new-sku">SKU</label><input id="new-sku" name="sku" required />

@@ -1,16 +1,17 @@
 // The catalog: every product with its price, the stock available now, and "Add".
 import { useState } from 'preact/hooks';
-import { api, type Page as ApiPage, type Product } from '../api';
+import type { Product } from '../api';
 import { addToCart } from '../cart';
 import { formatCents } from '../money';
 import { href } from '../routes';
-import { ErrorNote, Page, useApp, useLoad } from './common';
+import { ErrorNote, Page, useApp } from './common';
+import { useProducts } from './use-products';
 
 export function Catalog() {
   const app = useApp();
-  const products = useLoad(() => api<ApiPage<Product>>('GET', '/products?limit=100'), []);
+  const products = useProducts();
   const [filter, setFilter] = useState('');
-  const shown = (products.data?.items ?? []).filter((p) => `${p.name} ${p.sku}`.toLowerCase().includes(filter.trim().toLowerCase()));
+  const shown = products.items.filter((p) => `${p.name} ${p.sku}`.toLowerCase().includes(filter.trim().toLowerCase()));
   const inCart = (productId: string) => app.cart.find((l) => l.productId === productId)?.quantity ?? 0;
   const add = (p: Product) => {
     app.setCart(addToCart(app.cart, { productId: p.productId, name: p.name, sku: p.sku, priceCents: p.priceCents }));
@@ -25,7 +26,7 @@ export function Catalog() {
       </div>
       <ErrorNote message={products.error} />
       {products.loading && !products.data ? <p>Loading the catalog…</p> : null}
-      {products.data && shown.length === 0 ? <p>No products match.</p> : null}
+      {products.data && shown.length === 0 ? <p>No products {filter ? 'match among those loaded' : 'yet'}.</p> : null}
       <ul class="grid" aria-label="Products">
         {shown.map((p) => (
           <li key={p.productId} class="card product" data-sku={p.sku}>
@@ -39,6 +40,7 @@ export function Catalog() {
           </li>
         ))}
       </ul>
+      {products.hasMore ? <button type="button" onClick={products.loadMore}>Load more products</button> : null}
     </Page>
   );
 }

@@ -7,7 +7,7 @@ import { followOrderEvents, type StreamState } from '../event-stream';
 import { formatCents } from '../money';
 import { describeReason } from '../problem-words';
 import { FINAL_ENTRY_TYPES, sagaSteps, type TimelineEntry } from '../saga-steps';
-import { entryDetails, entryPhrase, mergeTimeline } from '../timeline-words';
+import { entryDetails, entryKind, entryPhrase, mergeTimeline } from '../timeline-words';
 import { ErrorNote, messageOf, Page, shortId, StatusBadge, useApp, when } from './common';
 import { ReviseForm } from './revise-form';
 import { SagaPicture } from './saga-picture';
@@ -125,7 +125,7 @@ export function OrderPage({ orderId }: { orderId: string }) {
           <h2 id="timeline-title">Timeline</h2>
           <ol class="timeline" aria-live="polite" aria-relevant="additions">
             {order.timeline.map((entry) => (
-              <li key={entry.sequence} data-type={entry.type}>
+              <li key={entry.sequence} data-type={entry.type} class={`entry-${entryKind(entry.type)}`}>
                 <time dateTime={entry.at}>{new Date(entry.at).toLocaleTimeString()}</time>
                 <span class="entry-type">{entryPhrase(entry.type)}</span>
                 <span class="muted">{entryDetails(entry)}</span>

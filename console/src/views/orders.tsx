@@ -90,11 +90,11 @@ function OrderTable({ orders, admin, onChanged }: { orders: OrderSummary[]; admi
                 <td>{formatCents(o.totalCents)}</td>
                 <td>{when(o.createdAt)}</td>
                 {admin ? (
-                  <td class="cell-actions">
+                  <td><div class="cell-actions">
                     {o.status === 'PAID' ? <button type="button" class="primary" onClick={() => dispatch(o.orderId)} aria-label={`Dispatch order ${o.orderId}`}>Dispatch</button> : null}
                     {link ? <a href={link} target="_blank" rel="noopener noreferrer" aria-label={`Saga of order ${o.orderId} in Temporal Web UI`}>Temporal</a> : null}
                     {errors[o.orderId] ? <span role="alert" class="inline-error">{errors[o.orderId]}</span> : null}
-                  </td>
+                  </div></td>
                 ) : null}
               </tr>
             );

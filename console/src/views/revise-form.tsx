@@ -1,14 +1,15 @@
 // Revise an order waiting for dispatch: new quantities (0 removes a line) and optionally a product
 // from the catalog. The API answers 202 and the saga decides; a refusal (409/422) is shown in words.
 import { useState } from 'preact/hooks';
-import { api, type Order, type Page as ApiPage, type Product } from '../api';
+import type { Order } from '../api';
 import { MAX_QUANTITY } from '../cart';
 import { formatCents } from '../money';
-import { ErrorNote, messageOf, useApp, useLoad } from './common';
+import { ErrorNote, messageOf, useApp } from './common';
+import { useProducts } from './use-products';
 
 export function ReviseForm({ order, onDone }: { order: Order; onDone(): void }) {
   const app = useApp();
-  const catalog = useLoad(() => api<ApiPage<Product>>('GET', '/products?limit=100'), []);
+  const catalog = useProducts();
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -33,7 +34,7 @@ export function ReviseForm({ order, onDone }: { order: Order; onDone(): void }) 
       setBusy(false);
     }
   };
-  const others = (catalog.data?.items ?? []).filter((p) => !order.items.some((i) => i.productId === p.productId));
+  const others = catalog.items.filter((p) => !order.items.some((i) => i.productId === p.productId));
   return (
     <form class="card form" onSubmit={submit} aria-labelledby="revise-title">
       <h2 id="revise-title">Revise the order</h2>
