@@ -8,8 +8,11 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { startTestStack, type TestStack } from '../harness';
+import { listen, startTestStack, type TestStack } from '../harness';
 import { adminToken, call } from '../api-kit';
+import { createApp, type App } from '../../api/app';
+import { bootstrapAdmin } from '../../api/routes/auth.routes';
+import { createLogger } from '../../platform/logger';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const ARTIFACTS = path.join(ROOT, 'test-artifacts');
@@ -19,6 +22,10 @@ const TEMPORAL_UI = 'http://127.0.0.1:8233';
 
 let stack: TestStack;
 let browser: Browser;
+// The API is served here rather than by the harness, so a test can drop every connection (as an API
+// restart does) and serve again on the same port.
+let app: App;
+let served: Awaited<ReturnType<typeof listen>>;
 const run = randomUUID().slice(0, 6).toUpperCase();
 const lamp = { sku: `LAMP-${run}`, name: `Desk lamp ${run}`, priceCents: 2500, stock: 20 };
 const sticker = { sku: `STICKER-${run}`, name: `Sticker ${run}`, priceCents: 100, stock: 50 };
@@ -30,7 +37,11 @@ beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   // `npm test` builds the console (scripts/provision.mjs); a lone `npx jest` run builds it here.
   execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'build-console.mjs'), '--quiet']);
-  stack = await startTestStack({ api: true, env: { DISPATCH_DELAY: '1h', ORDER_MINIMUM_CENTS: '500', TEMPORAL_UI_URL: TEMPORAL_UI } });
+  const workers = await startTestStack({ env: { DISPATCH_DELAY: '1h', ORDER_MINIMUM_CENTS: '500', TEMPORAL_UI_URL: TEMPORAL_UI } });
+  await bootstrapAdmin(workers.prisma, workers.config);
+  app = createApp({ prisma: workers.prisma, temporal: workers.temporal, config: workers.config, logger: createLogger({ level: 'silent' }) });
+  served = await listen(app);
+  stack = { ...workers, baseUrl: served.baseUrl };
   const admin = adminToken(stack);
   for (const product of [sticker, lamp]) expect((await call(stack, 'POST', '/products', { token: admin, body: product })).status).toBe(201);
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
@@ -38,6 +49,8 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => {
   await browser?.close();
+  await served?.close();
+  await app?.close();
   await stack?.stop();
 });
 
@@ -68,12 +81,18 @@ async function signInAsOperator() {
   return page;
 }
 
-/** From the catalog: add the product, open the cart, choose the payment, place the order; lands on its page. */
-async function order(page: Page, product: { sku: string; name: string }, payment: RegExp) {
+/** From the catalog: add the product, open the cart, choose address and payment, place the order; lands on its page. */
+async function order(page: Page, product: { sku: string; name: string }, payment: RegExp, country = 'US') {
   await page.getByRole('link', { name: 'Catalog' }).click();
   await page.getByLabel('Filter products').fill(product.sku);
-  await page.getByRole('button', { name: `Add ${product.name}` }).click();
+  const add = page.getByRole('button', { name: `Add ${product.name}` });
+  const more = page.getByRole('button', { name: 'Load more products' });
+  // The catalog loads a page at a time, newest first: other tests' products may have come since.
+  await add.or(more).first().waitFor();
+  while (!(await add.isVisible())) await more.click();
+  await add.click();
   await page.getByRole('link', { name: /^Cart \(\d+\)$/ }).click();
+  await page.getByLabel('Country').selectOption(country);
   await page.getByRole('radio', { name: payment }).check();
   await page.getByRole('button', { name: 'Place order' }).click();
   await page.waitForURL(/#\/orders\/[0-9a-f-]{36}$/);
@@ -100,8 +119,7 @@ describe('the customer', () => {
 
     await customer.getByRole('link', { name: 'Catalog' }).click();
     await customer.getByLabel('Filter products').fill(lamp.sku);
-    const card = customer.locator(`.product[data-sku="${lamp.sku}"]`);
-    await card.getByText(`${lamp.stock} in stock`).waitFor();
+    await customer.locator(`.product[data-sku="${lamp.sku}"]`).getByText(`${lamp.stock} in stock`).waitFor();
     orderId = await order(customer, lamp, /Card that pays/);
     // A mark in this very document: if the page reloaded, it would be gone.
     await customer.evaluate(() => { (globalThis as any).sameDocument = true; });
@@ -110,6 +128,14 @@ describe('the customer', () => {
     expect(await sagaStates(customer)).toEqual({ stock: 'done', credit: 'done', payment: 'done', shipment: 'pending' });
     await customer.locator('.timeline li[data-type="OrderPaid"]').waitFor();
     await customer.locator('.saga-step[data-step="shipment"] .step-note', { hasText: 'waiting for dispatch' }).waitFor();
+
+    // The connection drops (the API goes away): the page says so, and once the API is back it resumes
+    // the stream after the last entry it has (Last-Event-ID) — the next test's SHIPPED comes through it.
+    await served.close();
+    await customer.getByText('Connection lost: reconnecting…').waitFor();
+    served = await listen(app, Number(new URL(stack.baseUrl).port));
+    await customer.getByText('Live: new steps appear as they happen.').waitFor({ timeout: 15_000 });
+    expect(await customer.locator('.timeline li[data-type="OrderPaid"]').count()).toBe(1);
   });
 
   it('when an operator dispatches it from all orders, then the customer\'s page shows SHIPPED without a reload', async () => {
@@ -158,13 +184,63 @@ describe('the customer', () => {
     });
   });
 
+  it('when a flaky card pays for an order to Antarctica and an operator dispatches it from its page, then the carrier refuses and the picture shows payment, credit and stock compensated', async () => {
+    await watching(customer, 'carrier-refused', async () => {
+      const orderId = await order(customer, lamp, /Flaky provider/, 'AQ');
+      await statusShown(customer, 'PAID'); // the provider failed twice; the saga retried and was charged once
+      await customer.getByText('Charged $25.00, refunded $0.00').waitFor();
+
+      const operator = await signInAsOperator();
+      await operator.getByRole('link', { name: `Order ${orderId}`, exact: true }).click();
+      await operator.getByRole('heading', { name: `Order ${orderId.slice(0, 8)}` }).waitFor();
+      expect(await operator.getByRole('link', { name: 'Saga in Temporal Web UI' }).getAttribute('href')).toBe(`${TEMPORAL_UI}/namespaces/default/workflows/order-${orderId}`);
+      await operator.getByRole('button', { name: 'Dispatch now' }).click();
+      await statusShown(operator, 'CANCELLED');
+      await operator.context().close();
+
+      await statusShown(customer, 'CANCELLED');
+      expect(await sagaStates(customer)).toEqual({ stock: 'compensated', credit: 'compensated', payment: 'compensated', shipment: 'failed' });
+      await customer.getByText('cancelled: the carrier does not deliver to this address').waitFor();
+      await customer.getByText('Undone in reverse order: payment refunded, then credit released, then stock released.').waitFor();
+      await customer.getByText('Charged $25.00, refunded $25.00').waitFor();
+      await customer.screenshot({ path: path.join(DOCS, 'console-compensated.png'), fullPage: true });
+
+      // On a phone: one column, the saga drawn top to bottom, nothing wider than the screen.
+      await customer.setViewportSize({ width: 390, height: 844 });
+      expect(await customer.evaluate('document.documentElement.scrollWidth <= document.documentElement.clientWidth')).toBe(true);
+      await customer.screenshot({ path: path.join(ARTIFACTS, 'console-phone.png'), fullPage: true });
+      await customer.setViewportSize({ width: 1280, height: 900 });
+    });
+  });
+
   it('when they open My orders, then every order is listed with its status, and they can sign out', async () => {
     await customer.getByRole('link', { name: 'My orders' }).click();
-    await customer.locator('tbody tr').nth(2).waitFor();
+    await customer.locator('tbody tr').nth(3).waitFor();
     for (const status of ['SHIPPED', 'REJECTED', 'CANCELLED']) await customer.locator('tbody .badge', { hasText: status }).first().waitFor();
     await customer.getByRole('button', { name: 'Sign out' }).click();
     await customer.getByRole('heading', { name: 'Sign in' }).waitFor();
     expect(await customer.getByRole('link', { name: 'My orders' }).count()).toBe(0);
+  });
+});
+
+describe('a keyboard user', () => {
+  it('when they tab into the page, then the skip link shows its focus and leads to the heading; Add works from the keyboard', async () => {
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+    await page.goto(`${stack.baseUrl}/`);
+    await page.getByRole('heading', { name: 'Catalog' }).waitFor();
+    await page.keyboard.press('Tab');
+    // (Strings: the browser's globals are not in this file's Node typings.)
+    const focused = () => page.evaluate('({ text: document.activeElement?.textContent, outline: getComputedStyle(document.activeElement).outlineStyle })') as Promise<{ text: string; outline: string }>;
+    expect(await focused()).toEqual({ text: 'Skip to content', outline: 'solid' });
+    await page.keyboard.press('Enter');
+    expect((await focused()).text).toBe('Catalog');
+    await page.getByLabel('Filter products').focus();
+    await page.keyboard.type(sticker.sku);
+    await page.getByRole('button', { name: `Add ${sticker.name}` }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('link', { name: 'Cart (1)' }).waitFor();
+    expect(await focused()).toMatchObject({ outline: 'solid' });
+    await page.context().close();
   });
 });
 
