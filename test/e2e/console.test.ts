@@ -166,7 +166,7 @@ describe('the customer', () => {
     await customer.screenshot({ path: path.join(DOCS, 'console-declined.png'), fullPage: true });
   });
 
-  it('when a revision would go under the order minimum, then the 422 is shown in words; a cancel then unwinds every step', async () => {
+  it('when a revision would go under the order minimum, then the 422 is shown in words; a cancel then unwinds every step, and an operator\'s stale Dispatch gets the 409 in words', async () => {
     await watching(customer, 'revise', async () => {
       await order(customer, lamp, /Card that pays/);
       await statusShown(customer, 'PAID');
@@ -176,8 +176,17 @@ describe('the customer', () => {
       await customer.getByRole('button', { name: 'Send revision' }).click();
       await customer.getByRole('alert').filter({ hasText: 'The new total is below the shop\'s minimum order value.' }).waitFor();
 
+      // An operator's list still shows it waiting for dispatch when the customer cancels it.
+      const operator = await signInAsOperator();
+      await operator.getByLabel('Status').selectOption('PAID');
+      const stale = operator.locator(`tr[data-order-id="${orderIdOf(customer)}"]`);
+      await stale.waitFor();
+
       await customer.getByRole('button', { name: 'Cancel order' }).click();
       await statusShown(customer, 'CANCELLED');
+      await stale.getByRole('button', { name: /^Dispatch order/ }).click();
+      await stale.getByRole('alert').filter({ hasText: 'This order is not waiting for dispatch' }).waitFor();
+      await operator.context().close();
       expect(await sagaStates(customer)).toEqual({ stock: 'compensated', credit: 'compensated', payment: 'compensated', shipment: 'skipped' });
       await customer.getByText('cancelled: cancelled on request').waitFor();
       await customer.screenshot({ path: path.join(ARTIFACTS, 'console-cancelled.png'), fullPage: true });

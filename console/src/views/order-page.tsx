@@ -5,6 +5,7 @@ import { canCancel, canRevise, type OrderStatus } from '../../../domain/orders/o
 import type { Order } from '../api';
 import { followOrderEvents, type StreamState } from '../event-stream';
 import { formatCents } from '../money';
+import { href } from '../routes';
 import { describeReason } from '../problem-words';
 import { FINAL_ENTRY_TYPES, sagaSteps, type TimelineEntry } from '../saga-steps';
 import { entryDetails, entryKind, entryPhrase, mergeTimeline } from '../timeline-words';
@@ -120,6 +121,7 @@ export function OrderPage({ orderId }: { orderId: string }) {
           <p>Charged {formatCents(order.payment.chargedCents)}, refunded {formatCents(order.payment.refundedCents)}</p>
           <p class="muted">Ships to {order.shippingAddress.line1}, {order.shippingAddress.postalCode} {order.shippingAddress.city}, {order.shippingAddress.country}</p>
           <p class="muted">Placed {when(order.createdAt)}</p>
+          {role === 'admin' ? <p><a href={href.adminCustomer(order.customerId)}>Customer {shortId(order.customerId)} and their credit</a></p> : null}
         </section>
         <section class="card" aria-labelledby="timeline-title">
           <h2 id="timeline-title">Timeline</h2>
