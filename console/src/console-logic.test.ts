@@ -1,4 +1,5 @@
 import { addToCart, cartCount, cartTotalCents, orderItems, parseCart, setQuantity } from './cart';
+import { formatDuration } from './duration-words';
 import { formatCents } from './money';
 import { describeProblem, describeReason } from './problem-words';
 import { parseRoute } from './routes';
@@ -60,6 +61,12 @@ describe('words', () => {
     expect(formatCents(0)).toBe('$0.00');
     expect(formatCents(10_000_000_000)).toBe('$100,000,000.00');
     expect(formatCents(123_456_789_01)).toBe('$123,456,789.01');
+  });
+});
+
+describe('durations', () => {
+  it('when a duration is shown, then it is in the largest units that say it', () => {
+    expect([0, 45, 60, 725, 3600, 3900, 47 * 3600, 48 * 3600, 400 * 86400].map(formatDuration)).toEqual(['0 s', '45 s', '1 min', '12 min', '1 h', '1 h 5 min', '47 h', '2 days', '400 days']);
   });
 });
 

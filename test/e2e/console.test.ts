@@ -254,7 +254,7 @@ describe('a keyboard user', () => {
 });
 
 describe('the operator', () => {
-  it('when they restock, change a credit limit and look for stuck orders, then each page shows the result', async () => {
+  it('when they restock, change a credit limit and look for stuck orders, then each page shows the result, a failing compensation included', async () => {
     const operator = await signInAsOperator();
     // Stock: restock the lamp by 10 (20 − 1 shipped + 10).
     await operator.getByRole('link', { name: 'Stock' }).click();
@@ -273,11 +273,35 @@ describe('the operator', () => {
     await operator.getByText('Credit limit $2,500.00').waitFor();
     expect((await call(stack, 'GET', `/customers/${shopper.id}`, { token: adminToken(stack) })).body.creditLimitCents).toBe(250_000);
 
-    // Stuck orders: the page answers (this run's orders are all final, so none of them is listed).
-    await operator.getByRole('link', { name: 'Stuck' }).click();
-    await operator.getByLabel('Not final after').selectOption('30s');
-    await operator.getByRole('heading', { name: 'Stuck orders' }).waitFor();
-    await operator.getByText(/No order has been stuck|unchanged for/).first().waitFor();
+    // Stuck orders: a saga stuck while undoing, as the database records one whose stock release keeps
+    // failing (written here directly, and removed after: no saga of this run gets stuck on purpose).
+    const stuckId = randomUUID();
+    const long = new Date('2001-01-01T00:00:00Z');
+    await stack.prisma.order.create({ data: {
+      id: stuckId, customerId: shopper.id, status: 'CANCEL_PENDING', statusBeforeLock: 'APPROVAL_PENDING', totalCents: 2500, createdAt: long, updatedAt: long,
+      items: [{ productId: randomUUID(), sku: lamp.sku, name: lamp.name, quantity: 1, unitPriceCents: 2500, lineTotalCents: 2500 }],
+      shippingAddress: { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' },
+    } });
+    const event = (context: string, type: string, data: object) => ({ orderId: stuckId, context, aggregateId: stuckId, type, data, at: long });
+    await stack.prisma.domainEvent.createMany({ data: [
+      event('orders', 'OrderPlaced', { totalCents: 2500 }), event('stock', 'StockReserved', { quantity: 1, orderId: stuckId }), event('orders', 'CancelRequested', {}),
+      event('orders', 'CompensationFailed', { compensation: 'releaseStock', attempt: 1, message: 'stock database unavailable (ECONNREFUSED)' }),
+    ] });
+    try {
+      await operator.getByRole('link', { name: 'Stuck' }).click();
+      await operator.getByLabel('Not final after').selectOption('30s');
+      const stuck = operator.locator('li.card', { has: operator.getByRole('link', { name: `Order ${stuckId.slice(0, 8)}` }) });
+      await stuck.getByText('1 failed compensation attempt(s)').waitFor();
+      await stuck.getByText('releaseStock, attempt 1 — stock database unavailable (ECONNREFUSED)').waitFor();
+      expect(await stuck.getByRole('link', { name: /in Temporal Web UI/ }).getAttribute('href')).toBe(`${TEMPORAL_UI}/namespaces/default/workflows/order-${stuckId}`);
+      await operator.screenshot({ path: path.join(ARTIFACTS, 'console-stuck.png'), fullPage: true });
+      await stuck.getByRole('link', { name: `Order ${stuckId.slice(0, 8)}` }).click();
+      await operator.locator('.saga-step[data-step="stock"]', { hasText: '1 failed undo attempt' }).waitFor();
+      expect(await sagaStates(operator)).toEqual({ stock: 'done', credit: 'skipped', payment: 'skipped', shipment: 'skipped' });
+    } finally {
+      await stack.prisma.domainEvent.deleteMany({ where: { orderId: stuckId } });
+      await stack.prisma.order.delete({ where: { id: stuckId } });
+    }
     await operator.context().close();
   });
 });

@@ -2,6 +2,7 @@
 // stock levels with restock, and new products.
 import { useState } from 'preact/hooks';
 import type { Customer, OrderSummary, Page as ApiPage, Product, StuckOrder } from '../api';
+import { formatDuration } from '../duration-words';
 import { formatCents } from '../money';
 import { href } from '../routes';
 import { ErrorNote, messageOf, navigate, Page, shortId, StatusBadge, useApp, useLoad, when } from './common';
@@ -26,7 +27,7 @@ export function AdminStuck() {
       <ul class="plain stack" aria-label="Stuck orders">
         {(stuck.data?.items ?? []).map((o) => (
           <li key={o.orderId} class="card">
-            <p><a href={href.order(o.orderId)}>Order {shortId(o.orderId)}</a> <StatusBadge status={o.status} /> unchanged for {Math.round(o.stuckForSeconds / 60)} min (since {when(o.updatedAt)})</p>
+            <p><a href={href.order(o.orderId)}>Order {shortId(o.orderId)}</a> <StatusBadge status={o.status} /> unchanged for {formatDuration(o.stuckForSeconds)} (since {when(o.updatedAt)})</p>
             {o.compensationFailures.length > 0 ? (
               <details open>
                 <summary>{o.compensationFailures.length} failed compensation attempt(s)</summary>
