@@ -65,13 +65,16 @@ describe('followOrderEvents', () => {
     expect(states.at(-1)).toEqual(['stopped', 'your session has expired']);
   });
 
-  it('when there are too many streams (429), then it waits and tries again', async () => {
+  it('when there are too many streams (429), then it says so, waits and tries again', async () => {
     const { fetch, calls } = scriptedFetch([
       () => new Response('{}', { status: 429, headers: { 'Retry-After': '0' } }),
       sse({ sequence: 2, type: 'OrderRejected' }),
     ]);
-    await followOrderEvents({ url: '/e', token: () => 'tok', lastEventId: 1, fetch, signal: new AbortController().signal, retryDelaysMs: [1], onEntry: () => {} });
+    const states: [StreamState, string?][] = [];
+    await followOrderEvents({ url: '/e', token: () => 'tok', lastEventId: 1, fetch, signal: new AbortController().signal, retryDelaysMs: [1], onEntry: () => {}, onState: (s, why) => states.push([s, why]) });
     expect(calls).toHaveLength(2);
+    expect(states).toContainEqual(['reconnecting', expect.stringContaining('too many live views')]);
+    expect(states.at(-1)).toEqual(['ended', undefined]);
   });
 
   it('when the page is left (abort), then it stops following', async () => {

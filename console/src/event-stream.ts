@@ -75,6 +75,7 @@ export async function followOrderEvents(options: FollowOptions): Promise<void> {
     if (!token) return onState('stopped', 'signed out');
     onState(failures === 0 ? 'connecting' : 'reconnecting');
     let wait = delays[Math.min(failures, delays.length - 1)]!;
+    let why: string | undefined;
     try {
       const response = await doFetch(options.url, {
         headers: { Authorization: `Bearer ${token}`, Accept: 'text/event-stream', ...(lastEventId > 0 ? { 'Last-Event-ID': String(lastEventId) } : {}) },
@@ -82,7 +83,10 @@ export async function followOrderEvents(options: FollowOptions): Promise<void> {
         cache: 'no-store',
       });
       if ([401, 403, 404].includes(response.status)) return onState('stopped', response.status === 401 ? 'your session has expired' : 'not available');
-      if (response.status === 429) wait = Math.max(wait, Number(response.headers.get('Retry-After') ?? 5) * 1000);
+      if (response.status === 429) {
+        wait = Math.max(wait, Number(response.headers.get('Retry-After') ?? 5) * 1000);
+        why = 'too many live views are open; close another order\'s page';
+      }
       if (response.ok && response.body) {
         onState('live');
         const parse = createSseParser((message) => {
@@ -107,7 +111,7 @@ export async function followOrderEvents(options: FollowOptions): Promise<void> {
     }
     if (ended) return onState('ended');
     failures++;
-    onState('reconnecting');
+    onState('reconnecting', why);
     await sleep(wait, signal);
   }
   onState('stopped', 'left the page');

@@ -27,10 +27,14 @@ function storedSession(): Session | null {
 function useRoute(): Route {
   const [route, setRoute] = useState(() => parseRoute(location.hash));
   useEffect(() => {
+    let view = parseRoute(location.hash).view;
     const changed = () => {
-      setRoute(parseRoute(location.hash));
-      // A new view: move focus to its heading, so keyboard and screen-reader users start there.
-      requestAnimationFrame(() => document.getElementById('page-title')?.focus());
+      const next = parseRoute(location.hash);
+      setRoute(next);
+      // A new view: move focus to its heading, so keyboard and screen-reader users start there. The
+      // same view with other parameters (a status filter) keeps focus where the person is.
+      if (next.view !== view || next.view === 'order') requestAnimationFrame(() => document.getElementById('page-title')?.focus());
+      view = next.view;
     };
     addEventListener('hashchange', changed);
     return () => removeEventListener('hashchange', changed);

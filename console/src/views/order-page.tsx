@@ -96,7 +96,7 @@ export function OrderPage({ orderId }: { orderId: string }) {
           {order.rejectionReason ? <span> — rejected: {describeReason(order.rejectionReason)}</span> : null}
           {order.cancellationReason ? <span> — cancelled: {describeReason(order.cancellationReason)}</span> : null}
         </p>
-        {stream ? <p class={`stream stream-${stream.state}`} role="status">{STREAM_WORDS[stream.state]}{stream.why && stream.state === 'stopped' ? ` (${stream.why})` : ''}</p> : null}
+        {stream ? <p class={`stream stream-${stream.state}`} role="status">{STREAM_WORDS[stream.state]}{stream.why ? ` (${stream.why})` : ''}</p> : null}
       </div>
       <ErrorNote message={error} />
 
