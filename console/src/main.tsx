@@ -2,7 +2,7 @@
 // live region that announces what just happened.
 import { render } from 'preact';
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
-import { api, type ConsoleConfig } from './api';
+import { api, ApiProblem, type ConsoleConfig } from './api';
 import { cartCount, parseCart, type Cart } from './cart';
 import { href, parseRoute, type Route } from './routes';
 import { isExpired, sessionFromToken, type Session } from './session';
@@ -13,7 +13,6 @@ import { CartView } from './views/cart';
 import { AdminOrders, MyOrders } from './views/orders';
 import { OrderPage } from './views/order-page';
 import { AdminCustomers, AdminStock, AdminStuck } from './views/admin';
-import { ApiProblem } from './api';
 import './styles.css';
 
 const TOKEN_KEY = 'saga-orders.token';

@@ -28,9 +28,12 @@ export function OrderPage({ orderId }: { orderId: string }) {
   const [stream, setStream] = useState<{ state: StreamState; why?: string } | null>(null);
   const [revising, setRevising] = useState(false);
   const latest = useRef<Order | null>(null);
+  const shownId = useRef(orderId);
+  shownId.current = orderId;
 
   /** Keeps the newest snapshot (by version) and every entry either source has seen. */
   const absorb = useCallback((next: Partial<Order> & { timeline: TimelineEntry[] }) => {
+    if (next.orderId !== undefined && next.orderId !== shownId.current) return; // an answer for the page before
     const current = latest.current;
     const base = current && (next.version === undefined || next.version < current.version) ? current : { ...current, ...next } as Order;
     latest.current = { ...base, timeline: mergeTimeline(current?.timeline ?? [], next.timeline) };
@@ -49,6 +52,7 @@ export function OrderPage({ orderId }: { orderId: string }) {
   useEffect(() => {
     latest.current = null;
     setOrder(null);
+    setStream(null);
     setRevising(false);
     const abort = new AbortController();
     let refreshTimer: ReturnType<typeof setTimeout> | undefined;
