@@ -9,7 +9,10 @@ export default defineConfig({
   root,
   base: '/console/',
   logLevel: 'warn',
-  oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
+  // The same production build whatever NODE_ENV the caller has (jest runs with `test`, which would
+  // otherwise compile JSX in development mode: source locations in every element, ~12% more gzip).
+  mode: 'production',
+  oxc: { jsx: { runtime: 'automatic', importSource: 'preact', development: false } },
   build: {
     outDir: fileURLToPath(new URL('../dist/console', import.meta.url)),
     emptyOutDir: true,
