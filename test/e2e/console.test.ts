@@ -2,7 +2,8 @@
 // person would walk it. A new customer registers, signs in, orders and watches the saga reach PAID
 // live; an operator dispatches it and the customer's page turns SHIPPED without a reload. Then a
 // decline and a cancel drawn as compensations, a revision refused in words, and the warehouse.
-// DISPATCH_DELAY is an hour here so a paid order waits for the operator. Screenshots: docs/.
+// DISPATCH_DELAY is an hour here so a paid order waits for the operator. Screenshots: test-artifacts/
+// (and docs/ with UPDATE_DOCS_SCREENSHOTS=1).
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -16,7 +17,9 @@ import { createLogger } from '../../platform/logger';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const ARTIFACTS = path.join(ROOT, 'test-artifacts');
-const DOCS = path.join(ROOT, 'docs');
+// The README's screenshots are refreshed on request only (UPDATE_DOCS_SCREENSHOTS=1), so a test run
+// leaves the working tree as it found it; otherwise they go with the other artifacts.
+const DOCS = process.env.UPDATE_DOCS_SCREENSHOTS ? path.join(ROOT, 'docs') : ARTIFACTS;
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p) => existsSync(p));
 const TEMPORAL_UI = 'http://127.0.0.1:8233';
 
