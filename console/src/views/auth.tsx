@@ -20,6 +20,7 @@ export function SignIn() {
     setError(null);
     try {
       const { accessToken } = await api<Token>('POST', '/auth/token', { body: { email: form.get('email'), password: form.get('password') } });
+      registeredEmail = '';
       app.signIn(accessToken);
     } catch (e) {
       setError(messageOf(e));
