@@ -137,6 +137,12 @@ const schema = z.object({
   /** How long an Idempotency-Key of POST /orders is remembered. */
   IDEMPOTENCY_TTL: duration.default(parseDurationMs('24h')),
   WORKER_ACTIVITY_CONCURRENCY: z.coerce.number().int().min(1).default(100),
+  /** Concurrent activities of a process's payment worker (unset: WORKER_ACTIVITY_CONCURRENCY): the slow context is scaled by adding processes, each with this limit. */
+  PAYMENT_WORKER_CONCURRENCY: z.coerce.number().int().min(1).optional(),
+  /** The simulated payment provider's answer time per call, as a remote provider's would be (0: at once, as tests want). */
+  PAYMENT_PROVIDER_LATENCY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
+  /** ± uniform jitter around PAYMENT_PROVIDER_LATENCY_MS. */
+  PAYMENT_PROVIDER_JITTER_MS: z.coerce.number().int().min(0).max(60_000).default(0),
   WORKER_WORKFLOW_CONCURRENCY: z.coerce.number().int().min(1).default(100),
   WORKER_CACHE_SIZE: z.coerce.number().int().min(0).default(1000),
   /** host:port for the Temporal SDK's Prometheus exporter of this worker process (unset: off). */

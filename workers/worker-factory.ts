@@ -56,7 +56,10 @@ function activitiesFor(context: Context, deps: WorkerDeps) {
     case 'orders': return createOrderActivities({ prisma });
     case 'stock': return createStockActivities({ prisma });
     case 'credit': return createCreditActivities({ prisma });
-    case 'payment': return createPaymentActivities({ prisma, provider: createSimulatedPaymentProvider(prisma) });
+    case 'payment': {
+      const latency = { latencyMs: config.PAYMENT_PROVIDER_LATENCY_MS, jitterMs: config.PAYMENT_PROVIDER_JITTER_MS };
+      return createPaymentActivities({ prisma, provider: createSimulatedPaymentProvider(prisma, { latency }) });
+    }
     case 'shipment': return createShipmentActivities({ prisma, carrier: createSimulatedCarrier({ unservedCountries: config.CARRIER_UNSERVED_COUNTRIES }) });
   }
 }
@@ -89,7 +92,9 @@ export async function createContextWorker(context: Context, deps: WorkerDeps): P
     dataConverter: dataConverterFor(payloadKeys(config)),
     ...workflows,
     ...versioning,
-    maxConcurrentActivityTaskExecutions: config.WORKER_ACTIVITY_CONCURRENCY,
+    // The payment worker's own limit: with a slow provider, each process holds this many charges at
+    // once and throughput grows by adding processes (npm run cluster, SCALING.md).
+    maxConcurrentActivityTaskExecutions: context === 'payment' ? config.PAYMENT_WORKER_CONCURRENCY ?? config.WORKER_ACTIVITY_CONCURRENCY : config.WORKER_ACTIVITY_CONCURRENCY,
     maxConcurrentWorkflowTaskExecutions: config.WORKER_WORKFLOW_CONCURRENCY,
     maxCachedWorkflows: context === 'orders' ? config.WORKER_CACHE_SIZE : 0,
     shutdownGraceTime: SHUTDOWN_GRACE_MS,

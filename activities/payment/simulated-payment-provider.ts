@@ -28,13 +28,29 @@ export class RefundRefused extends Error {
 
 const FLAKY_FAILURES = 2;
 
-export function createSimulatedPaymentProvider(prisma: PrismaClient): PaymentProvider {
+/** How long the provider takes to answer a call: `latencyMs` ± up to `jitterMs`, uniformly. */
+export interface ProviderLatency { latencyMs: number; jitterMs: number }
+
+/** One call's answer time; `random` in [0, 1). Never negative (a jitter larger than the latency is cut at 0). */
+export function providerDelayMs({ latencyMs, jitterMs }: ProviderLatency, random: () => number = Math.random): number {
+  if (latencyMs <= 0 && jitterMs <= 0) return 0;
+  return Math.max(0, Math.round(latencyMs + (2 * random() - 1) * jitterMs));
+}
+
+export function createSimulatedPaymentProvider(prisma: PrismaClient, options: { latency?: ProviderLatency } = {}): PaymentProvider {
   const vault = createSimulatedPaymentVault(prisma);
+  // The wait stands for the request's trip to the provider and its processing there, before it
+  // records anything: an attempt cut off meanwhile (a partitioned or drained worker) left no trace.
+  const answerTime = async () => {
+    const ms = options.latency ? providerDelayMs(options.latency) : 0;
+    if (ms > 0) await new Promise((resolve) => setTimeout(resolve, ms));
+  };
   return {
     // One statement per attempt, as the provider would see it: it counts the attempt, and the first
     // attempt past the outages decides (a decline too) while every later one replays that decision.
     // A concurrent duplicate waits on the key's row, then replays.
     async charge({ idempotencyKey, amountCents, token, reference }) {
+      await answerTime();
       // A saga started before cards were vaulted still carries the card token: vault it first, so the
       // ledger keeps a reference here too.
       const method = PAYMENT_METHOD_REF.test(token) ? token : (await vault.createPaymentMethod({ token })).paymentMethodId;
@@ -69,6 +85,7 @@ export function createSimulatedPaymentProvider(prisma: PrismaClient): PaymentPro
     // the second (whose snapshot is taken after the lock was granted, so it sees every refund of the
     // charge committed before) replays a known key, or checks what is left of the charge and records.
     async refund({ idempotencyKey, chargeId, amountCents }) {
+      await answerTime();
       const [row] = await prisma.$transaction(async (tx) => {
         await tx.$queryRaw`SELECT 1 FROM provider_charges WHERE charge_id = ${chargeId} AND kind = 'charge' AND outcome = 'succeeded' FOR UPDATE`;
         return tx.$queryRaw<{ replayed: string | null; refund_id: string | null; left_cents: bigint | null }[]>`
