@@ -18,19 +18,23 @@ export interface ScalingStep {
   paymentHosts: number;
   offeredPerSecond: number;
   orders: number;
-  /** First charges per second between 5 s after the load began and its end (steady state). */
+  /** The step's first charges per second, from its first charge to its last (the payment stage's service rate). */
   chargedPerSecond: number;
-  /** Orders SHIPPED ÷ (last one final − first POST). */
+  /** The step's orders shipped per second, from the first to the last one final. */
   completedPerSecond: number;
   /** Mean and max of each queue's backlog, sampled every second while the load ran. */
   backlog: Record<string, { mean: number; max: number }>;
-  /** CPU seconds per second of each host while the load ran (1.0 = one core busy). */
+  /** CPU seconds per second of each host from the first POST until every order was final (1.0 = one core busy). */
   cpu: Record<string, number>;
+  /** Busy share of the whole machine (2 cores) meanwhile, including processes outside the run. */
   machineCpuBusy: number;
+  /** Cores busy with processes outside the run's hosts (other work on the machine). */
+  outsideCores: number;
   load: LoadResult;
 }
 
 const CLK_TCK = 100;
+const cores = () => readFileSync('/proc/stat', 'utf8').split('\n').filter((l) => /^cpu\d/.test(l)).length;
 
 /** CPU seconds used so far by the processes of each host. */
 function hostCpu(net: Network): Record<string, number> {
@@ -82,20 +86,21 @@ async function waitFinal(databaseUrl: string, orderIds: string[], timeoutMs: num
   }
 }
 
-async function rates(databaseUrl: string, orderIds: string[], from: number, to: number): Promise<{ charged: number; completed: number; firstPost: number; lastFinal: number; shipped: number }> {
+/** (n − 1) events ÷ (last − first): the rate at which a stage got through the step's orders. */
+const rate = (n: number, first: Date | null, last: Date | null) => (n > 1 && first && last && last > first ? (n - 1) / ((last.getTime() - first.getTime()) / 1000) : 0);
+
+async function rates(databaseUrl: string, orderIds: string[]): Promise<{ charged: number; completed: number }> {
   const db = new pg.Client({ connectionString: databaseUrl });
   await db.connect();
   try {
-    const charged = await db.query<{ n: string }>(
-      `SELECT count(*) AS n FROM provider_charges WHERE kind = 'charge' AND outcome = 'succeeded' AND reference = ANY($1::text[])
-         AND created_at >= to_timestamp($2::double precision / 1000) AND created_at < to_timestamp($3::double precision / 1000)`, [orderIds, from, to]);
-    const done = await db.query<{ first: Date; last: Date; shipped: string }>(
-      `SELECT min(created_at) AS first, max(updated_at) AS last, count(*) FILTER (WHERE status = 'SHIPPED') AS shipped FROM orders WHERE id = ANY($1::uuid[])`, [orderIds]);
-    const row = done.rows[0]!;
-    const shipped = Number(row.shipped);
-    const firstPost = row.first.getTime();
-    const lastFinal = row.last.getTime();
-    return { charged: Number(charged.rows[0]!.n) / ((to - from) / 1000), completed: shipped / ((lastFinal - firstPost) / 1000), firstPost, lastFinal, shipped };
+    const charged = await db.query<{ n: string; first: Date | null; last: Date | null }>(
+      `SELECT count(*) AS n, min(created_at) AS first, max(created_at) AS last FROM provider_charges
+        WHERE kind = 'charge' AND outcome = 'succeeded' AND reference = ANY($1::text[])`, [orderIds]);
+    const shipped = await db.query<{ n: string; first: Date | null; last: Date | null }>(
+      `SELECT count(*) AS n, min(updated_at) AS first, max(updated_at) AS last FROM orders WHERE id = ANY($1::uuid[]) AND status = 'SHIPPED'`, [orderIds]);
+    const c = charged.rows[0]!;
+    const s = shipped.rows[0]!;
+    return { charged: rate(Number(c.n), c.first, c.last), completed: rate(Number(s.n), s.first, s.last) };
   } finally {
     await db.end();
   }
@@ -125,16 +130,16 @@ export async function runScalingSteps(input: {
     const m0 = machineTicks();
     const t0 = Date.now();
     const load = await openLoop({ http: input.http, seed: input.seed, tokens: input.tokens, count, ratePerSecond: input.rate, firstIndex: index, label: `scale${n}` });
+    index += count;
+    const ids = load.orders.filter((o) => o.orderId).map((o) => o.orderId!);
+    const open = await waitFinal(stack.databaseUrl, ids, 300_000);
+    if (open) say(`!! ${open} orders of the step still open after 300 s`);
     const cpu1 = hostCpu(input.net);
     const m1 = machineTicks();
     const t1 = Date.now();
     sampling = false;
     await sampler;
-    index += count;
-    const ids = load.orders.filter((o) => o.orderId).map((o) => o.orderId!);
-    const open = await waitFinal(stack.databaseUrl, ids, 240_000);
-    if (open) say(`!! ${open} orders of the step still open after 240 s`);
-    const r = await rates(stack.databaseUrl, ids, load.startedAt + 5000, load.launchedUntil);
+    const r = await rates(stack.databaseUrl, ids);
     const backlog: ScalingStep['backlog'] = {};
     for (const q of Object.keys(samples[0] ?? {})) {
       const values = samples.map((s) => s[q] ?? 0).filter((v) => v >= 0);
@@ -143,11 +148,12 @@ export async function runScalingSteps(input: {
     const cpu = Object.fromEntries(Object.keys(cpu1).map((h) => [h, (cpu1[h]! - (cpu0[h] ?? 0)) / ((t1 - t0) / 1000)]));
     const step: ScalingStep = {
       paymentHosts: n, offeredPerSecond: input.rate, orders: ids.length, chargedPerSecond: r.charged, completedPerSecond: r.completed,
-      backlog, cpu, machineCpuBusy: (m1[0] - m0[0]) / Math.max(1, m1[1] - m0[1]), load,
+      backlog, cpu, machineCpuBusy: (m1[0] - m0[0]) / Math.max(1, m1[1] - m0[1]), outsideCores: 0, load,
     };
+    step.outsideCores = Math.max(0, step.machineCpuBusy * cores() - Object.values(cpu).reduce((a, b) => a + b, 0));
     results.push(step);
     const busiest = Object.entries(cpu).sort((a, b) => b[1] - a[1]).slice(0, 3).map(([h, c]) => `${h} ${c.toFixed(2)}`).join(', ');
-    say(`  → ${r.charged.toFixed(1)} charged/s, ${r.completed.toFixed(1)} completed/s; payment backlog mean ${backlog.payment?.mean.toFixed(0)}, orders backlog mean ${backlog.orders?.mean.toFixed(0)}; machine CPU ${(step.machineCpuBusy * 100).toFixed(0)} %; busiest hosts ${busiest}`);
+    say(`  → ${r.charged.toFixed(1)} charged/s, ${r.completed.toFixed(1)} completed/s; payment backlog mean ${backlog.payment?.mean.toFixed(0)}, orders backlog mean ${backlog.orders?.mean.toFixed(0)}; machine CPU ${(step.machineCpuBusy * 100).toFixed(0)} % (${step.outsideCores.toFixed(2)} cores outside the run); busiest hosts ${busiest}`);
   }
   return results;
 }
