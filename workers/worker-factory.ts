@@ -39,6 +39,15 @@ export const LONGEST_ACTIVITY_START_TO_CLOSE_MS = 10_000;
  * this before SIGKILL (compose stop_grace_period 30 s, `npm start` SHUTDOWN_GRACE_MS + 5 s).
  */
 export const SHUTDOWN_GRACE_MS = LONGEST_ACTIVITY_START_TO_CLOSE_MS + 5_000;
+/**
+ * How long a workflow task waits on the sticky queue of the worker that cached the saga before any
+ * orders worker may take it. When that worker died (kill -9, a host lost), every saga it cached pays
+ * this once on its next task; a revise or cancel arriving then waits for it, and the API gives an
+ * update 10 s (api/routes/orders.routes.ts): with the SDK's default of 10 s such a request was
+ * answered 503 (found by `npm run cluster`, killing the orders host). 3 s keeps it well inside; the
+ * cost is a full-history replay when a busy worker leaves a task on its sticky queue longer than that.
+ */
+export const STICKY_QUEUE_TIMEOUT_MS = 3_000;
 
 export interface WorkerDeps {
   connection: NativeConnection;
@@ -98,5 +107,6 @@ export async function createContextWorker(context: Context, deps: WorkerDeps): P
     maxConcurrentWorkflowTaskExecutions: config.WORKER_WORKFLOW_CONCURRENCY,
     maxCachedWorkflows: context === 'orders' ? config.WORKER_CACHE_SIZE : 0,
     shutdownGraceTime: SHUTDOWN_GRACE_MS,
+    stickyQueueScheduleToStartTimeout: STICKY_QUEUE_TIMEOUT_MS,
   });
 }
