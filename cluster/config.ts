@@ -32,6 +32,8 @@ export interface ClusterConfig {
   autoscaleMin: number;
   autoscaleMax: number;
   targetBacklog: number;
+  /** Seconds the desired count must stay lower before one process is drained (KEDA's cooldownPeriod, 300 s by default). */
+  cooldownSeconds: number;
   dispatchDelay: string;
   seed: number;
   maxRunSeconds: number;
@@ -55,11 +57,12 @@ export function loadClusterConfig(): ClusterConfig {
     scalingSteps: (process.env.CLUSTER_SCALING_STEPS ?? '1,2,4').split(',').map(Number).filter((n) => n >= 1 && n <= 4),
     stepRate: int('CLUSTER_STEP_RATE', 10, 1, 100),
     stepSeconds: int('CLUSTER_STEP_SECONDS', quick ? 12 : 20, 5, 600),
-    burstOrders: int('CLUSTER_BURST_ORDERS', quick ? 80 : 200, 10, 2000),
+    burstOrders: int('CLUSTER_BURST_ORDERS', quick ? 120 : 300, 10, 2000),
     burstRate: int('CLUSTER_BURST_RATE', 20, 1, 200),
     autoscaleMin: int('CLUSTER_AUTOSCALE_MIN', 1, 1, 4),
     autoscaleMax: int('CLUSTER_AUTOSCALE_MAX', 4, 1, 4),
-    targetBacklog: int('CLUSTER_TARGET_BACKLOG', 10, 1, 1000),
+    targetBacklog: int('CLUSTER_TARGET_BACKLOG', 25, 1, 1000),
+    cooldownSeconds: int('CLUSTER_AUTOSCALE_COOLDOWN_SECONDS', 3, 1, 600),
     dispatchDelay: process.env.CLUSTER_DISPATCH_DELAY ?? '6s',
     seed: int('CLUSTER_SEED', 7, 0, 2 ** 31 - 1),
     maxRunSeconds: int('CLUSTER_MAX_RUN_SECONDS', 1500, 120, 7200),

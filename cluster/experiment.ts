@@ -155,7 +155,7 @@ async function main(): Promise<number> {
     let autoscale: AutoscaleResult | null = null;
     if (!config.skip.has('autoscale')) {
       await setPaymentHosts(stack, config.autoscaleMin, say);
-      const scaler = new Autoscaler(stack, stats, { min: config.autoscaleMin, max: config.autoscaleMax, targetBacklog: config.targetBacklog, intervalMs: 1000, cooldownMs: 5000, say });
+      const scaler = new Autoscaler(stack, stats, { min: config.autoscaleMin, max: config.autoscaleMax, targetBacklog: config.targetBacklog, intervalMs: 1000, cooldownMs: config.cooldownSeconds * 1000, say });
       scaler.start();
       await sleep(3000);
       say(`autoscaler: burst of ${config.burstOrders} orders at ${config.burstRate}/s`);

@@ -84,6 +84,7 @@ export function writeScalingMd(r: ClusterReport, options: { write: boolean; say:
   const sumCpu = (hosts: string[]) => hosts.reduce((a, h) => a + (cpuPerOrder[h] ?? 0), 0);
   const latencyS = r.config.payment.latencyMs / 1000;
 
+  const SHARDS: Record<number, number> = { 100: 512, 1000: 4096, 10_000: 16_384 };
   const model = [100, 1000, 10_000].map((rate) => {
     const aps = rate * perOrder.actions;
     const transitions = rate * perOrder.transitions;
@@ -94,11 +95,12 @@ export function writeScalingMd(r: ClusterReport, options: { write: boolean; say:
     const ordersProcs = ceil((rate * (cpuPerOrder.orders ?? 0)) / 0.7);
     const apiProcs = ceil((rate * sumCpu(['api1', 'api2'])) / 0.7);
     const otherProcs = ceil((rate * sumCpu(['stock', 'credit', 'shipment'])) / 0.7);
-    // Temporal's guidance is sized in shards per history host and state transitions per shard; see the sources below.
-    const shards = Math.max(512, 2 ** ceil(Math.log2(transitions / 5)));
-    return [rate.toLocaleString('en'), Math.round(aps).toLocaleString('en'), `${ceil(aps / 500)}× the 500 APS default`, Math.round(transitions).toLocaleString('en'), shards.toLocaleString('en'),
-      `${paymentProcs} payment, ${ordersProcs} orders, ${otherProcs} stock+credit+shipment`, `${apiProcs} API`, Math.round(statements).toLocaleString('en'),
-      rate <= 100 ? 'one primary (+ replica)' : rate <= 1000 ? 'one large primary, or split per context' : 'a database per context, partitioned/sharded (Citus or per-tenant)'];
+    const temporalCores = ceil(rate * (cpuPerOrder.temporal ?? 0));
+    const shards = SHARDS[rate]!;
+    return [rate.toLocaleString('en'), `${Math.round(aps).toLocaleString('en')} (${ceil(aps / 500)}× 500)`, Math.round(transitions).toLocaleString('en'),
+      `${shards.toLocaleString('en')} (${f1(transitions / shards)}/s each)`, temporalCores.toLocaleString('en'),
+      `${paymentProcs} payment, ${ordersProcs} orders, ${otherProcs} stock+credit+shipment`, `${apiProcs}`, `${Math.round(statements).toLocaleString('en')} (${Math.round(rate * commitsPerOrder).toLocaleString('en')} commits)`,
+      rate <= 100 ? 'one primary (+ replica)' : rate <= 1000 ? 'one large primary, or a database per context' : 'a database per context, the order tables partitioned'];
   });
 
   const trace = r.autoscale?.trace ?? [];
@@ -153,6 +155,10 @@ Every other fault ran with the kernel's own mechanisms named in the table.
 
 HTTP: ${r.http.requests} requests, ${r.http.retries} client retries, ${r.http.connectionErrors} connection errors;
 5xx inside fault windows ${serverErrors.length - outside.length}${serverErrors.length - outside.length ? ` (${[...new Set(serverErrors.filter((e) => e.fault).map((e) => `${e.status} ${e.method} ${e.path}`))].slice(0, 6).join(', ')})` : ''}; **5xx outside fault windows: ${outside.length}**${outside.length ? ` (${outside.slice(0, 5).map((e) => `${rel(e.at)} ${e.status} ${e.method} ${e.path}`).join(', ')})` : ''}.
+Found by an earlier full run of this harness: 14 s after the killed orders host was back, a revise answered 503
+outside every window. The saga's next workflow task waited on the sticky queue of the dead worker for the SDK's
+default 10 s, and the API gives an update 10 s. Fixed in workers/worker-factory.ts (\`STICKY_QUEUE_TIMEOUT_MS\` = 3 s);
+this run has the fix.
 ${r.unexpectedExits.length ? `Processes that exited on their own: ${r.unexpectedExits.map((e) => `${e.name} (${e.code ?? e.signal}) at ${rel(e.at)}`).join(', ')}.` : 'No process exited on its own.'}
 
 ### Invariants (chaos/invariants.ts, over every order of every phase: ${r.invariants.figures.ordersInDb} orders)
@@ -183,8 +189,8 @@ One payment worker holds ${r.config.payment.concurrency} charge(s) of ~${r.confi
 ## Backlog-driven autoscaling (KEDA's Temporal scaler semantics)
 
 cluster/autoscaler.ts reads the payment queue's approximate backlog (DescribeTaskQueue, \`report_stats\`) every second;
-desired = ⌈backlog ÷ ${r.config.targetBacklog}⌉ (KEDA \`targetQueueSize\`) clamped to [${r.config.autoscaleMin}, ${r.config.autoscaleMax}]; up at once, down one process per
-5 s cooldown (KEDA's default cooldownPeriod is 300 s; shortened to show it within the run). A process is
+desired = ⌈backlog ÷ ${r.config.targetBacklog}⌉ (KEDA \`targetQueueSize\`) clamped to [${r.config.autoscaleMin}, ${r.config.autoscaleMax}]; up at once, down one process once the
+desired count stayed lower for ${r.config.cooldownSeconds} s (KEDA's default cooldownPeriod is 300 s; shortened so the scale-down falls in the burst's charges). A process is
 removed by draining it: SIGTERM, it stops polling and finishes the charges it holds (shutdown grace 15 s).
 Burst: ${r.autoscale ? `${r.autoscale.burst.orders.length} orders at ${r.config.burstRate}/s` : 'skipped'}.
 
@@ -220,20 +226,22 @@ ${steps.length ? `Measured here: **${f1(ceiling)} orders/s** charged at best (${
 
 ### What 100, 1,000 and 10,000 orders/s need
 
-From the counts above (plain orders; the mixed stream costs ${perOrder.actions ? f1(mixed.actions / perOrder.actions) : '?'}× the actions). Worker processes at 70 % of a core,
-from the measured CPU per order; payment by Little's law (rate × ${r.config.payment.latencyMs} ms in flight, ~100 concurrent charges per process).
+From the counts above (plain orders; the mixed stream costs ${perOrder.actions ? f1(mixed.actions / perOrder.actions) : '?'}× the actions). Processes at 70 % of a core, from the
+CPU per order measured at the last step; payment by Little's law (rate × ${r.config.payment.latencyMs} ms in flight, ~100 concurrent
+charges per process). "Temporal cores" scales the dev server's CPU per order (one process, SQLite): a real
+cluster spends its CPU differently (frontend, history, matching, its own database), so read it as an order of magnitude.
 
-${table(['orders/s', 'actions/s', 'Temporal Cloud', 'state transitions/s', 'history shards (≥ 512)', 'worker processes', 'API processes', 'SQL statements/s', 'Postgres'], model)}
+${table(['orders/s', 'actions/s (× the 500 APS default)', 'state transitions/s', 'history shards (transitions/s per shard)', 'Temporal cores', 'worker processes', 'API processes', 'SQL statements/s', 'our Postgres'], model)}
 
 - **Temporal Cloud**: a namespace's default limit is **500 actions per second** (APS) and 2,000 requests per second,
   raised automatically from the last 7 days' usage (On-Demand capacity) or bought in Temporal Resource Units of 500 APS each
   (Provisioned capacity). Source: docs.temporal.io/cloud/limits and /cloud/capacity-modes (older pages say 400 APS).
   100 orders/s already needs ${ceil((100 * perOrder.actions) / 500)}× the default; 10,000 orders/s is ~${Math.round((10_000 * perOrder.actions) / 1000)}k APS, a conversation with Temporal.
-- **Self-hosted Temporal on PostgreSQL**: the history shard count is fixed when the cluster is created (\`numHistoryShards\`;
-  512 is the usual starting point for production, thousands for large clusters); every state transition is a write to
-  the persistence store, so Temporal's own Postgres must absorb the state transitions/s above, not just our database.
-  Shards above are sized at ~5 state transitions/s per shard with 512 as the floor — **a rule of thumb to be checked**
-  against Temporal's self-hosting guide and a load test (Temporal's published self-hosted figures are per setup, not a law).
+- **Self-hosted Temporal on PostgreSQL**: the history shard count is fixed when the cluster is created (\`numHistoryShards\`,
+  it cannot be changed later); the shard counts above (512 / 4,096 / 16,384) are the usual small, large and very large
+  choices, from memory of Temporal's self-hosting guidance — **to be checked**. Every state transition is a write to
+  Temporal's own persistence store, so at 1,000 orders/s its database takes ~${Math.round(1000 * perOrder.transitions).toLocaleString('en')} transition writes/s on top of
+  our ${Math.round(1000 * sqlPerOrder).toLocaleString('en')} statements/s: beyond a few hundred orders/s Temporal wants its own database cluster (or Cassandra), sized by load test.
 - **KEDA's Temporal scaler** (keda.sh/docs/2.17+/scalers/temporal): \`targetQueueSize\` (backlog per replica),
   \`activationTargetQueueSize\`, \`queueTypes\`; polling every 30 s and a 300 s cooldown by default.
 - **Our Postgres**: ${f1(sqlPerOrder)} statements and ${f1(commitsPerOrder)} commits per order. A single primary on a
