@@ -52,10 +52,10 @@ export function loadClusterConfig(): ClusterConfig {
     payment: {
       latencyMs: int('CLUSTER_PAYMENT_LATENCY_MS', 400, 0, 10_000),
       jitterMs: int('CLUSTER_PAYMENT_JITTER_MS', 100, 0, 10_000),
-      concurrency: int('CLUSTER_PAYMENT_CONCURRENCY', 1, 1, 100),
+      concurrency: int('CLUSTER_PAYMENT_CONCURRENCY', 2, 1, 100),
     },
     scalingSteps: (process.env.CLUSTER_SCALING_STEPS ?? '1,2,4').split(',').map(Number).filter((n) => n >= 1 && n <= 4),
-    stepRate: int('CLUSTER_STEP_RATE', 10, 1, 100),
+    stepRate: int('CLUSTER_STEP_RATE', 16, 1, 100),
     stepSeconds: int('CLUSTER_STEP_SECONDS', quick ? 12 : 20, 5, 600),
     burstOrders: int('CLUSTER_BURST_ORDERS', quick ? 120 : 300, 10, 2000),
     burstRate: int('CLUSTER_BURST_RATE', 20, 1, 200),

@@ -26,8 +26,11 @@ export interface OrderHistory {
   actions: number;
   activityAttempts: number;
   stateTransitions: number;
-  /** Payment activity attempts that completed: who ran it, when it started and closed. */
-  paymentAttempts: { identity: string; activity: string; startedAt: number; closedAt: number }[];
+  /**
+   * Payment activities that completed: who ran the last attempt, which attempt it was, when it started
+   * and closed (a history keeps only the last attempt of a retried activity; earlier ones show as attempt > 1).
+   */
+  paymentAttempts: { identity: string; activity: string; attempt: number; startedAt: number; closedAt: number }[];
 }
 
 export async function readHistories(address: string, orderIds: string[], paymentQueue: string): Promise<OrderHistory[]> {
@@ -62,7 +65,7 @@ export async function readHistories(address: string, orderIds: string[], payment
           const sched = scheduled.get(String(closed.scheduledEventId));
           const start = started.get(String(closed.scheduledEventId));
           if (sched?.queue === paymentQueue && start && e.activityTaskCompletedEventAttributes) {
-            paymentAttempts.push({ identity: start.identity, activity: sched.activity, startedAt: start.at, closedAt: time(e) });
+            paymentAttempts.push({ identity: start.identity, activity: sched.activity, attempt: start.attempt, startedAt: start.at, closedAt: time(e) });
           }
         }
       }
