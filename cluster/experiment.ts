@@ -184,10 +184,13 @@ async function main(): Promise<number> {
     const mixed = await readHistories(stack.temporalAddress, drive.orders.filter((o) => o.orderId).slice(0, 60).map((o) => o.orderId!), `${stack.taskQueuePrefix}payment`);
     await stats.close();
 
+    const [repeats] = await sql<{ keys: string; requests: string }>(stack.databaseUrl, `SELECT count(*) AS keys, coalesce(sum(c.attempts - 1), 0) AS requests
+      FROM provider_charges c JOIN provider_payment_methods m ON m.id = c.token WHERE c.kind = 'charge' AND c.attempts > 1 AND m.behaviour <> 'flaky'`);
     const report: ClusterReport = {
       command: reproduceCommand(), config, startedAt: t0, finishedAt: Date.now(), addresses: ADDRESSES, ports: PORTS,
       drive, faults: faults.records, netemRan, unexpectedExits: stack.unexpectedExits, http, quiescence: quiet, settled, invariants,
       scaling, autoscale, sql: sqlCounts, histories, mixedHistories: mixed,
+      providerRepeats: { keys: Number(repeats!.keys), requests: Number(repeats!.requests) },
     };
     const passed = writeScalingMd(report, { write: config.writeReport, say });
     return passed ? 0 : 1;

@@ -26,6 +26,8 @@ export interface ClusterReport {
   invariants: { checks: Check[]; figures: Record<string, number> };
   scaling: ScalingStep[]; autoscale: AutoscaleResult | null; sql: SqlCounts | null;
   histories: OrderHistory[]; mixedHistories: OrderHistory[];
+  /** Charges the provider was asked for more than once under one idempotency key, cards that are not tok_flaky (whose repeats are its outages). */
+  providerRepeats: { keys: number; requests: number };
 }
 
 const table = (head: string[], rows: (string | number)[][]) =>
@@ -172,7 +174,8 @@ ${r.unexpectedExits.length ? `Processes that exited on their own: ${r.unexpected
 ${table(['check', 'what', 'checked', 'result'], invariantRows)}
 
 Orders: ${r.invariants.figures.shipped} shipped, ${r.invariants.figures.rejected} rejected, ${r.invariants.figures.cancelled} cancelled; ${r.invariants.figures.workflows} sagas.
-${flaky?.passed ? 'Charged once per step holds across the payment-host partition, whose cut-off attempts were retried on the other host with the same provider idempotency key.' : ''}
+The provider was asked ${r.providerRepeats.requests} time(s) for ${r.providerRepeats.keys} charge key(s) it had seen before (cards other than tok_flaky: attempts repeated
+after a partition, a lost answer or a timeout) and ${flaky?.passed ? 'charged each key once (`payment.charged-once-per-step` holds)' : '**see `payment.charged-once-per-step`**'}.
 
 ## Throughput against payment worker hosts
 
@@ -197,6 +200,8 @@ cluster/autoscaler.ts reads the payment queue's approximate backlog (DescribeTas
 desired = ⌈backlog ÷ ${r.config.targetBacklog}⌉ (KEDA \`targetQueueSize\`) clamped to [${r.config.autoscaleMin}, ${r.config.autoscaleMax}]; up at once, down one process once the
 desired count stayed lower for ${r.config.cooldownSeconds} s (KEDA's default cooldownPeriod is 300 s; shortened so the scale-down falls in the burst's charges). A process is
 removed by draining it: SIGTERM, it stops polling and finishes the charges it holds (shutdown grace 15 s).
+A cooldown this short lets the count flap while a burst still arrives (a drain, then a start seconds later); KEDA's
+300 s default prevents that at the price of idle workers for five minutes.
 Burst: ${r.autoscale ? `${r.autoscale.burst.orders.length} orders at ${r.config.burstRate}/s` : 'skipped'}.
 
 ${traceRows.length ? table(['time', 'payment backlog', 'desired', 'payment processes', 'action'], traceRows) : '(not run)'}
@@ -264,15 +269,14 @@ ${table(['orders/s', 'actions/s (× the 500 APS default)', 'state transitions/s'
 /** The part that limits throughput once payment no longer does, from the last (largest) step's measurements. */
 function nameBottleneck(step: ScalingStep, config: ClusterConfig): string {
   const perHost = (config.payment.concurrency * 1000) / Math.max(1, config.payment.latencyMs);
-  const paymentBound = step.chargedPerSecond >= 0.8 * perHost * step.paymentHosts;
-  const busiest = Object.entries(step.cpu).sort((a, b) => b[1] - a[1]);
-  const [host, cores] = busiest[0] ?? ['?', 0];
-  const backlogs = Object.entries(step.backlog).filter(([q]) => q !== 'payment').sort((a, b) => b[1].mean - a[1].mean);
-  const [queue, b] = backlogs[0] ?? ['?', { mean: 0, max: 0 }];
   if (step.chargedPerSecond >= 0.9 * step.offeredPerSecond) return `none reached: the system kept up with the offered ${step.offeredPerSecond} orders/s (raise CLUSTER_STEP_RATE).`;
-  if (paymentBound) return `still payment (${f1(step.chargedPerSecond)} charged/s ≈ ${step.paymentHosts} × ${f1(perHost)}/s per host): add payment hosts.`;
-  const machine = step.machineCpuBusy >= 0.85
-    ? `the machine's CPU: ${(step.machineCpuBusy * 100).toFixed(0)} % of its cores busy (${step.outsideCores.toFixed(2)} cores of it outside the run)`
-    : `not the machine's CPU (${(step.machineCpuBusy * 100).toFixed(0)} % busy)`;
-  return `${machine}; of the run's hosts, **${host}** uses the most (${cores.toFixed(2)} cores) and the deepest queue other than payment is **${queue}** (mean backlog ${f1(b.mean)}, max ${b.max}). The payment queue's backlog is ${f1(step.backlog.payment?.mean ?? 0)} at ${step.paymentHosts} hosts: payment no longer limits.`;
+  if (step.chargedPerSecond >= 0.8 * perHost * step.paymentHosts) return `still payment (${f1(step.chargedPerSecond)} charged/s ≈ ${step.paymentHosts} × ${f1(perHost)}/s per host): add payment hosts.`;
+  const hosts = Object.entries(step.cpu).sort((a, b) => b[1] - a[1]);
+  const runCores = hosts.reduce((a, [, c]) => a + c, 0);
+  const [first, second] = [hosts[0] ?? ['?', 0], hosts[1] ?? ['?', 0]];
+  const [queue, b] = Object.entries(step.backlog).filter(([q]) => q !== 'payment').sort((x, y) => y[1].mean - x[1].mean)[0] ?? ['?', { mean: 0, max: 0 }];
+  return `the saga's workflow side on this machine's CPU. Payment's backlog fell to ${f1(step.backlog.payment?.mean ?? 0)} at ${step.paymentHosts} hosts while `
+    + `the **${queue}** queue backed up (mean ${f1(b.mean)}, max ${b.max} tasks waiting); the hosts that burn the CPU are **${first[0]}** (${first[1].toFixed(2)} cores) `
+    + `and **${second[0]}** (${second[1].toFixed(2)}), of ${runCores.toFixed(2)} cores the run used, the machine ${(step.machineCpuBusy * 100).toFixed(0)} % busy over the step `
+    + `(the average includes the step's drain at its end, so the loaded phase ran hotter). More throughput here needs Temporal and the orders worker on cores of their own, not more payment hosts.`;
 }
