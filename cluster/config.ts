@@ -57,7 +57,7 @@ export function loadClusterConfig(): ClusterConfig {
     scalingSteps: (process.env.CLUSTER_SCALING_STEPS ?? '1,2,4').split(',').map(Number).filter((n) => n >= 1 && n <= 4),
     stepRate: int('CLUSTER_STEP_RATE', 16, 1, 100),
     stepSeconds: int('CLUSTER_STEP_SECONDS', quick ? 12 : 20, 5, 600),
-    burstOrders: int('CLUSTER_BURST_ORDERS', quick ? 120 : 300, 10, 2000),
+    burstOrders: int('CLUSTER_BURST_ORDERS', quick ? 120 : 200, 10, 2000),
     burstRate: int('CLUSTER_BURST_RATE', 20, 1, 200),
     autoscaleMin: int('CLUSTER_AUTOSCALE_MIN', 1, 1, 4),
     autoscaleMax: int('CLUSTER_AUTOSCALE_MAX', 4, 1, 4),

@@ -112,9 +112,9 @@ async function main(): Promise<number> {
       await gap();
       // In the middle of charges: a small burst fills the payment queue, so both payment hosts are
       // mid-charge (the queue has a backlog) when the cut comes.
-      const burst = openLoop({ http, seed, tokens: driver.tokenMap, count: 24, ratePerSecond: 24, firstIndex: 50_000, label: 'partition-burst' });
-      await waitForCharges(stats, 15_000);
-      await faults.partitionHost('pay1', hold, 'in the middle of charges');
+      const burst = openLoop({ http, seed, tokens: driver.tokenMap, count: 60, ratePerSecond: 20, firstIndex: 50_000, label: 'partition-burst' });
+      const backlog = await waitForCharges(stats, 5, 20_000);
+      await faults.partitionHost('pay1', hold, `in the middle of charges (payment backlog ${backlog} at the cut)`);
       extra.push(...(await burst).orders);
       await gap();
       await faults.lossAndBandwidth(hold, 10, '256kbit');
@@ -158,8 +158,14 @@ async function main(): Promise<number> {
       const scaler = new Autoscaler(stack, stats, { min: config.autoscaleMin, max: config.autoscaleMax, targetBacklog: config.targetBacklog, intervalMs: 1000, cooldownMs: config.cooldownSeconds * 1000, say });
       scaler.start();
       await sleep(3000);
-      say(`autoscaler: burst of ${config.burstOrders} orders at ${config.burstRate}/s`);
-      const burst = await openLoop({ http, seed, tokens: driver.tokenMap, count: config.burstOrders, ratePerSecond: config.burstRate, firstIndex: 200_000, label: 'burst' });
+      // A burst, then a tail at a lower rate: the backlog falls while charges keep flowing, so the
+      // scale-down drains workers that hold charges.
+      const tailOrders = Math.round(config.burstOrders / 2);
+      const tailRate = Math.max(1, Math.round(config.burstRate / 3));
+      say(`autoscaler: burst of ${config.burstOrders} orders at ${config.burstRate}/s, then ${tailOrders} at ${tailRate}/s`);
+      const head = await openLoop({ http, seed, tokens: driver.tokenMap, count: config.burstOrders, ratePerSecond: config.burstRate, firstIndex: 200_000, label: 'burst' });
+      const tail = await openLoop({ http, seed, tokens: driver.tokenMap, count: tailOrders, ratePerSecond: tailRate, firstIndex: 300_000, label: 'burst-tail' });
+      const burst = { ...head, orders: [...head.orders, ...tail.orders], launchedUntil: tail.launchedUntil, answeredAt: tail.answeredAt };
       extra.push(...burst.orders);
       await quiesce(stack, 240_000);
       // Until the pool is back at its minimum.
@@ -202,13 +208,19 @@ async function main(): Promise<number> {
   }
 }
 
-/** Waits (at most `timeoutMs`) until the payment queue has a backlog: every payment worker is mid-charge. */
-async function waitForCharges(stats: QueueStats, timeoutMs: number): Promise<void> {
+/**
+ * Waits (at most `timeoutMs`) until the payment queue has at least `atLeast` tasks waiting: every
+ * payment worker's slots are taken, so each is mid-charge. Returns the backlog last seen.
+ */
+async function waitForCharges(stats: QueueStats, atLeast: number, timeoutMs: number): Promise<number> {
   const deadline = Date.now() + timeoutMs;
+  let backlog = 0;
   while (Date.now() < deadline) {
-    if ((await stats.backlog('payment').catch(() => 0)) > 0) return;
+    backlog = await stats.backlog('payment').catch(() => 0);
+    if (backlog >= atLeast) return backlog;
     await sleep(100);
   }
+  return backlog;
 }
 
 main().then(

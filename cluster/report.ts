@@ -202,11 +202,11 @@ desired count stayed lower for ${r.config.cooldownSeconds} s (KEDA's default coo
 removed by draining it: SIGTERM, it stops polling and finishes the charges it holds (shutdown grace 15 s).
 A cooldown this short lets the count flap while a burst still arrives (a drain, then a start seconds later); KEDA's
 300 s default prevents that at the price of idle workers for five minutes.
-Burst: ${r.autoscale ? `${r.autoscale.burst.orders.length} orders at ${r.config.burstRate}/s` : 'skipped'}.
+Load: ${r.autoscale ? `${r.config.burstOrders} orders at ${r.config.burstRate}/s, then ${r.autoscale.burst.orders.length - r.config.burstOrders} at ${Math.max(1, Math.round(r.config.burstRate / 3))}/s (the backlog falls while charges keep flowing)` : 'skipped'}.
 
 ${traceRows.length ? table(['time', 'payment backlog', 'desired', 'payment processes', 'action'], traceRows) : '(not run)'}
 
-${drainRows.length ? `Drains in the middle of charges (from the sagas' histories: ActivityTaskStarted's worker identity \`<pid>@host\`):
+${drainRows.length ? `Drains and the charges each held (from the sagas' histories: ActivityTaskStarted's worker identity \`<pid>@host\`):
 
 ${table(['host', 'pid', 'SIGTERM at', 'exited after s', 'payment activities it completed', 'of them in flight at SIGTERM'], drainRows)}
 
