@@ -78,23 +78,32 @@ function ensurePrismaClient() {
   writeFileSync(stamp, hash);
 }
 
+/** Installs Debian `packages` with apt-get when running as root on Debian; false when it cannot. */
+function aptInstall(packages, why) {
+  const apt = spawnSync('sh', ['-c', 'command -v apt-get'], { encoding: 'utf8' }).stdout.trim();
+  if (!apt || process.getuid?.() !== 0) return false;
+  say(`installing ${packages.join(', ')} (Debian packages) for ${why} …`);
+  const install = () => spawnSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...packages], { stdio: quiet ? 'ignore' : 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  if (install().status === 0) return true;
+  spawnSync('apt-get', ['update', '-q'], { stdio: quiet ? 'ignore' : 'inherit' });
+  return install().status === 0;
+}
+
 // The Web UI test drives a real Chromium; Playwright's own browser download is not reachable here,
 // Debian's package is. Only for the test command (`--with-browser`).
 function ensureBrowser() {
   const candidates = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
   const found = candidates.find((c) => existsSync(c));
   if (found) return say(`browser: ${found}`);
-  const apt = spawnSync('sh', ['-c', 'command -v apt-get'], { encoding: 'utf8' }).stdout.trim();
-  if (!apt || process.getuid?.() !== 0) {
-    console.warn('[provision] no Chromium found; install Debian\'s `chromium` package for the Web UI test');
-    return;
-  }
-  say('installing chromium (Debian package) for the Web UI test …');
-  const install = () => spawnSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', 'chromium'], { stdio: quiet ? 'ignore' : 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-  if (install().status !== 0) {
-    spawnSync('apt-get', ['update', '-q'], { stdio: quiet ? 'ignore' : 'inherit' });
-    if (install().status !== 0) console.warn('[provision] could not install chromium');
-  }
+  if (!aptInstall(['chromium'], 'the Web UI test')) console.warn('[provision] no Chromium found; install Debian\'s `chromium` package for the Web UI test');
+}
+
+// `npm run cluster` (`--with-network-tools`) makes hosts with ip netns and faults with iptables and tc.
+function ensureNetworkTools() {
+  const missing = [['ip', 'iproute2'], ['iptables', 'iptables'], ['tc', 'iproute2']].filter(([command]) => !onPath(command)).map(([, pkg]) => pkg);
+  if (missing.length === 0) return;
+  const packages = [...new Set(missing)];
+  if (!aptInstall(packages, 'npm run cluster')) console.warn(`[provision] missing ${packages.join(', ')}: install them (as root) for npm run cluster`);
 }
 
 if (!existsSync(path.join(root, 'node_modules'))) {
@@ -106,4 +115,5 @@ ensureTestServer();
 ensurePrismaClient();
 buildConsole({ quiet });
 if (process.argv.includes('--with-browser')) ensureBrowser();
+if (process.argv.includes('--with-network-tools')) ensureNetworkTools();
 
