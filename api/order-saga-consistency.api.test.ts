@@ -86,6 +86,20 @@ describe('when Temporal is unreachable', () => {
     expect(retry.status).toBe(202);
   }, 30_000);
 
+  it('then a repeat that arrives while the first attempt is still starting answers 503 as the first does, never a 500, and nothing is left', async () => {
+    // Found by npm run chaos: the first attempt took its order back (no saga could start) while the
+    // repeat waited for its answer; the repeat then read an order that no longer existed.
+    const { productId } = await aProduct(stack.prisma, { stock: 5 });
+    const { customerId } = await aCustomer(stack.prisma);
+    const first = post(customerId, productId, 'twice');
+    await new Promise((r) => setTimeout(r, 100)); // the first attempt's order and key are committed
+    const repeat = await post(customerId, productId, 'twice');
+    const repeatBody = (await repeat.json()) as { code: string };
+    expect({ first: (await first).status, repeat: repeat.status, code: repeatBody.code }).toEqual({ first: 503, repeat: 503, code: 'SERVICE_UNAVAILABLE' });
+    expect(await stack.prisma.order.count({ where: { customerId } })).toBe(0);
+    expect(await stack.prisma.idempotencyKey.count({ where: { customerId } })).toBe(0);
+  }, 30_000);
+
   it('then the single pooled connection is not held while Temporal is waited for: other requests are served meanwhile', async () => {
     const prisma = createPrisma(stack.config.DATABASE_URL!, 1);
     const app = createApp({ prisma, temporal: new Client({ connection: Connection.lazy({ address: `127.0.0.1:${await freePort()}`, connectTimeout: 4000 }) }), config: stack.config, logger: createLogger({ level: 'silent' }) });

@@ -54,6 +54,7 @@ export function errorMiddleware(logger: Logger): ErrorRequestHandler {
       problem = new HttpError(500, 'INTERNAL_ERROR', 'an unexpected error occurred');
     }
     if (res.headersSent) return void res.end();
+    if (problem.status === 503 && !res.getHeader('Retry-After')) res.setHeader('Retry-After', '5');
     res.status(problem.status).type('application/problem+json').json({
       type: `https://saga-orders.dev/problems/${problem.code.toLowerCase().replace(/_/g, '-')}`,
       title: TITLES[problem.status] ?? 'Error',

@@ -94,10 +94,19 @@ export async function placeOrder(deps: PlaceOrderDeps, customerId: string, body:
   const { prisma, config } = deps;
   const priced = await priceItems(deps, body.items);
   const input = placeOrderInput(config, customerId, body, priced, await vaultCard(deps, body));
-  const recorded = await recordOrder(prisma, config, input, body, idempotencyKey);
-  if (!recorded.created) {
+  let recorded = await recordOrder(prisma, config, input, body, idempotencyKey);
+  // A repeat of an earlier request with this key answers with that request's answer. Its first
+  // attempt may still be starting the saga — or may have failed to and taken its order back, which
+  // frees the key: then this request places the order itself (at most twice, then 503).
+  for (let repeats = 0; !recorded.created; repeats++) {
     const stored = recorded.response ?? (idempotencyKey !== undefined ? await firstAnswer(prisma, customerId, idempotencyKey, recorded.orderId) : null);
-    return { created: false, order: stored ?? (await findOrderView(prisma, recorded.orderId))! };
+    if (stored) return { created: false, order: stored };
+    const claimed = await sagaClaimed(prisma, recorded.orderId);
+    if (claimed) return { created: false, order: (await findOrderView(prisma, recorded.orderId))! };
+    // Not claimed yet: the first attempt is still starting its saga (an order it may yet take back),
+    // or its process died and the outbox sweeper will start it. Either way there is no answer to give yet.
+    if (claimed === false || repeats >= 2) throw new HttpError(503, 'SERVICE_UNAVAILABLE', 'the first request with this Idempotency-Key is still being processed; retry shortly');
+    recorded = await recordOrder(prisma, config, input, body, idempotencyKey);
   }
   try {
     await (waitMs > 0 ? startSagaAndAwaitDecision(deps, input, waitMs) : startSaga(deps, input));
@@ -130,6 +139,12 @@ async function firstAnswer(prisma: PrismaClient, customerId: string, key: string
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   return null;
+}
+
+/** Whether the order's saga has claimed it (true), not yet (false), or the order is gone (null: taken back). */
+async function sagaClaimed(prisma: PrismaClient, orderId: string): Promise<boolean | null> {
+  const [row] = await prisma.$queryRaw<{ claimed: boolean }[]>`SELECT saga_run_id IS NOT NULL AS claimed FROM orders WHERE id = ${orderId}::uuid`;
+  return row ? row.claimed : null;
 }
 
 const startOptions = (deps: PlaceOrderDeps, input: PlaceOrderInput) => ({
