@@ -25,6 +25,17 @@ import {
 export const SHAPE_PATCH = 'local-order-steps-concurrent-reservations';
 /** Since this patch CompensationFailing is lowered again once a revision's failing compensation recovered. */
 export const REVISION_RECOVERY_PATCH = 'revision-compensation-recovery-cleared';
+/**
+ * Since this patch the order writes an update starts (the REVISION_PENDING and CANCEL_PENDING locks,
+ * the dispatch request) are regular activities even in the local-step shape. An update is recorded
+ * only when the workflow task that accepted it completes; a local activity runs inside that task, so
+ * if the task was lost (the server restarting as the worker completed it) its write outlived the
+ * update: the order stayed locked and the saga, knowing nothing of it, failed at the next step. A
+ * regular activity is scheduled by the same completion that records the acceptance, so it runs only
+ * once the update is durable.
+ */
+export const AFTER_ACCEPTANCE_PATCH = 'update-started-writes-after-acceptance';
+const STARTED_BY_UPDATES: ReadonlySet<OrderCommand['type']> = new Set(['requestRevision', 'requestCancel', 'requestDispatch']);
 
 export async function placeOrderSaga(input: PlaceOrderInput): Promise<OrderSagaResult> {
   const { orderId } = input;
@@ -107,7 +118,8 @@ export async function placeOrderSaga(input: PlaceOrderInput): Promise<OrderSagaR
   });
 
   const transition = async (step: string, command: OrderCommand) => {
-    status = await summarized(orderSteps.transitionOrder, `Order: ${command.type}`, { orderId, step, command });
+    const steps = orderSteps !== act.orders && STARTED_BY_UPDATES.has(command.type) && patched(AFTER_ACCEPTANCE_PATCH) ? act.orders : orderSteps;
+    status = await summarized(steps.transitionOrder, `Order: ${command.type}`, { orderId, step, command });
     upsertSearchAttributes([{ key: OrderStatusKey, value: status }]);
     return status;
   };
