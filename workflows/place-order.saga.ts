@@ -43,6 +43,7 @@ export async function placeOrderSaga(input: PlaceOrderInput): Promise<OrderSagaR
   // Decided by the patch at the saga's first step (runSaga); transitions before then cannot happen.
   let orderSteps: typeof act.orders | ReturnType<typeof localOrderActivities> = act.orders;
   let concurrentSteps = false;
+  let updateWritesAfterAcceptance = false;
   const compensations = new CompensationStack();
   const completedSteps: SagaStep[] = [];
   let status: OrderStatus = 'APPROVAL_PENDING';
@@ -118,7 +119,7 @@ export async function placeOrderSaga(input: PlaceOrderInput): Promise<OrderSagaR
   });
 
   const transition = async (step: string, command: OrderCommand) => {
-    const steps = orderSteps !== act.orders && STARTED_BY_UPDATES.has(command.type) && patched(AFTER_ACCEPTANCE_PATCH) ? act.orders : orderSteps;
+    const steps = updateWritesAfterAcceptance && STARTED_BY_UPDATES.has(command.type) ? act.orders : orderSteps;
     status = await summarized(steps.transitionOrder, `Order: ${command.type}`, { orderId, step, command });
     upsertSearchAttributes([{ key: OrderStatusKey, value: status }]);
     return status;
@@ -254,6 +255,9 @@ export async function placeOrderSaga(input: PlaceOrderInput): Promise<OrderSagaR
     if (patched(SHAPE_PATCH)) {
       orderSteps = localOrderActivities();
       concurrentSteps = true;
+      // Decided here, in the saga's first task, not at the update: a patch marker recorded in the task
+      // that accepts an update (beside its timer cancellation) does not replay (nondeterminism).
+      updateWritesAfterAcceptance = patched(AFTER_ACCEPTANCE_PATCH);
     }
     await summarized(orderSteps.recordOrderPlaced, `Record order: ${input.items.length} line(s), ${input.totalCents}¢`, input);
     if (cancelRequested) return await cancelOnRequest();

@@ -6,6 +6,8 @@
 // the update — the order stayed REVISION_PENDING, the saga knew nothing of it and failed at shipping.
 import type { temporal } from '@temporalio/proto';
 import { anOrder, sagaTestEnvironment, type OrderHandle } from '../test/time-skipping-env';
+import { Worker } from '@temporalio/worker';
+import { workflowSpanSinks } from '../workers/worker-tracing';
 import { cancelUpdate, dispatchUpdate, reviseUpdate } from './definitions';
 
 const saga = sagaTestEnvironment();
@@ -19,6 +21,8 @@ async function firstOrderStepAfterAcceptance(handle: OrderHandle): Promise<'regu
   const step = events.slice(accepted + 1).find((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity'
     || e.activityTaskScheduledEventAttributes?.activityType?.name === 'transitionOrder');
   if (accepted < 0 || !step) return 'none';
+  // And the history replays on this code (a worker that lost its cache runs it again from it).
+  await Worker.runReplayHistory({ workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! }, sinks: workflowSpanSinks() }, await handle.fetchHistory());
   return step.activityTaskScheduledEventAttributes ? 'regular activity' : 'local activity';
 }
 
