@@ -5,11 +5,13 @@
 // DISPATCH_DELAY is an hour here so a paid order waits for the operator. Screenshots: test-artifacts/
 // (and docs/ with UPDATE_DOCS_SCREENSHOTS=1).
 import { execFileSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { listen, startTestStack, type TestStack } from '../harness';
+import { ensureDatabase } from '../../dev/postgres';
+import { applyMigrations } from '../../platform/migrate';
 import { adminToken, call } from '../api-kit';
 import { createApp, type App } from '../../api/app';
 import { bootstrapAdmin } from '../../api/routes/auth.routes';
@@ -40,7 +42,13 @@ beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   // `npm test` builds the console (scripts/provision.mjs); a lone `npx jest` run builds it here.
   execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'build-console.mjs'), '--quiet']);
-  const workers = await startTestStack({ env: { DISPATCH_DELAY: '1h', ORDER_MINIMUM_CENTS: '500', TEMPORAL_UI_URL: TEMPORAL_UI } });
+  // A database of its own: the pages list every product and order newest first, and the test files
+  // running beside this one add hundreds, which would push this test's own off the first page.
+  const database = new URL(process.env.TEST_DATABASE_URL!);
+  database.pathname = `/console_${randomBytes(4).toString('hex')}`;
+  await ensureDatabase(database.toString());
+  await applyMigrations(database.toString());
+  const workers = await startTestStack({ env: { DATABASE_URL: database.toString(), DISPATCH_DELAY: '1h', ORDER_MINIMUM_CENTS: '500', TEMPORAL_UI_URL: TEMPORAL_UI } });
   await bootstrapAdmin(workers.prisma, workers.config);
   app = createApp({ prisma: workers.prisma, temporal: workers.temporal, config: workers.config, logger: createLogger({ level: 'silent' }) });
   served = await listen(app);
