@@ -1,8 +1,7 @@
 // Register and sign in: the two public forms. Registering signs the new customer in at once.
-import { useState } from 'preact/hooks';
 import { api } from '../api';
 import { href } from '../routes';
-import { ErrorNote, messageOf, navigate, Page, useApp } from './common';
+import { ErrorNote, navigate, Page, useApp, useFormSubmit } from './common';
 
 type Token = { accessToken: string };
 
@@ -11,23 +10,11 @@ let registeredEmail = '';
 
 export function SignIn() {
   const app = useApp();
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const submit = async (event: Event) => {
-    event.preventDefault();
-    const form = new FormData(event.currentTarget as HTMLFormElement);
-    setBusy(true);
-    setError(null);
-    try {
-      const { accessToken } = await api<Token>('POST', '/auth/token', { body: { email: form.get('email'), password: form.get('password') } });
-      registeredEmail = '';
-      app.signIn(accessToken);
-    } catch (e) {
-      setError(messageOf(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, error, submit } = useFormSubmit(async (form) => {
+    const { accessToken } = await api<Token>('POST', '/auth/token', { body: { email: form.get('email'), password: form.get('password') } });
+    registeredEmail = '';
+    app.signIn(accessToken);
+  });
   return (
     <Page title="Sign in">
       <form class="card form narrow" onSubmit={submit}>
@@ -46,26 +33,14 @@ export function SignIn() {
 
 export function Register() {
   const app = useApp();
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const submit = async (event: Event) => {
-    event.preventDefault();
-    const form = new FormData(event.currentTarget as HTMLFormElement);
+  const { busy, error, submit } = useFormSubmit(async (form) => {
     const body = { name: form.get('name'), email: form.get('email'), password: form.get('password') };
-    setBusy(true);
-    setError(null);
-    try {
-      await api('POST', '/auth/register', { body });
-      // Signing in stays a step of its own, as on any shop: the account exists, the password is theirs.
-      registeredEmail = String(body.email);
-      app.announce('Your account is ready. Sign in with your email and password.');
-      navigate(href.signIn());
-    } catch (e) {
-      setError(messageOf(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+    await api('POST', '/auth/register', { body });
+    // Signing in stays a step of its own, as on any shop: the account exists, the password is theirs.
+    registeredEmail = String(body.email);
+    app.announce('Your account is ready. Sign in with your email and password.');
+    navigate(href.signIn());
+  });
   return (
     <Page title="Register">
       <form class="card form narrow" onSubmit={submit}>

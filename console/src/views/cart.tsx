@@ -5,42 +5,30 @@ import { cartTotalCents, orderItems, setQuantity, MAX_QUANTITY } from '../cart';
 import { formatCents } from '../money';
 import { COUNTRIES, PAYMENT_CHOICES } from '../payment-choices';
 import { href } from '../routes';
-import { ErrorNote, messageOf, navigate, Page, useApp } from './common';
+import { ErrorNote, navigate, Page, useApp, useFormSubmit } from './common';
 
 export function CartView() {
   const app = useApp();
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
   // One key per cart contents: a double submit, or a retry after a lost answer, is the same order.
   const [key, setKey] = useState(idempotencyKey);
   const { cart } = app;
   const change = (productId: string, quantity: number) => { app.setCart(setQuantity(cart, productId, quantity)); setKey(idempotencyKey()); };
 
-  const place = async (event: Event) => {
-    event.preventDefault();
-    const form = new FormData(event.currentTarget as HTMLFormElement);
+  const { busy, error, submit: place } = useFormSubmit(async (form) => {
     const field = (name: string) => String(form.get(name) ?? '').trim();
-    setBusy(true);
-    setError(null);
-    try {
-      const order = await app.call<Order>('POST', '/orders', {
-        headers: { 'Idempotency-Key': key },
-        body: {
-          items: orderItems(cart),
-          shippingAddress: { line1: field('line1'), city: field('city'), postalCode: field('postalCode'), country: field('country') },
-          paymentMethod: { token: field('token') },
-        },
-      });
-      app.setCart([]);
-      setKey(idempotencyKey());
-      app.announce('Order placed. Follow its saga live.');
-      navigate(href.order(order.orderId));
-    } catch (e) {
-      setError(messageOf(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+    const order = await app.call<Order>('POST', '/orders', {
+      headers: { 'Idempotency-Key': key },
+      body: {
+        items: orderItems(cart),
+        shippingAddress: { line1: field('line1'), city: field('city'), postalCode: field('postalCode'), country: field('country') },
+        paymentMethod: { token: field('token') },
+      },
+    });
+    app.setCart([]);
+    setKey(idempotencyKey());
+    app.announce('Order placed. Follow its saga live.');
+    navigate(href.order(order.orderId));
+  });
 
   if (cart.length === 0) {
     return <Page title="Cart"><p>Your cart is empty. <a href={href.catalog()}>Browse the catalog</a>.</p></Page>;

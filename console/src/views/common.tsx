@@ -44,6 +44,29 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]) {
   return { ...state, reload };
 }
 
+/**
+ * A form's submit: reads the form as submitted, marks it busy while `work` runs and shows what went
+ * wrong in words.
+ */
+export function useFormSubmit(work: (form: FormData) => Promise<void>) {
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget as HTMLFormElement);
+    setBusy(true);
+    setError(null);
+    try {
+      await work(form);
+    } catch (e) {
+      setError(messageOf(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { busy, error, submit };
+}
+
 export function ErrorNote({ message }: { message?: string | null }) {
   if (!message) return null;
   return <p class="note note-error" role="alert">{message}</p>;

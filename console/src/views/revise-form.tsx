@@ -1,39 +1,25 @@
 // Revise an order waiting for dispatch: new quantities (0 removes a line) and optionally a product
 // from the catalog. The API answers 202 and the saga decides; a refusal (409/422) is shown in words.
-import { useState } from 'preact/hooks';
 import type { Order } from '../api';
 import { MAX_QUANTITY } from '../cart';
 import { formatCents } from '../money';
-import { ErrorNote, messageOf, useApp } from './common';
+import { ErrorNote, useApp, useFormSubmit } from './common';
 import { useProducts } from './use-products';
 
 export function ReviseForm({ order, onDone }: { order: Order; onDone(): void }) {
   const app = useApp();
   const catalog = useProducts();
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-
-  const submit = async (event: Event) => {
-    event.preventDefault();
-    // Read from the form as submitted: what the person sees is what is sent.
-    const form = new FormData(event.currentTarget as HTMLFormElement);
+  // Read from the form as submitted: what the person sees is what is sent.
+  const { busy, error, submit } = useFormSubmit(async (form) => {
     const items = order.items
       .map((item) => ({ productId: item.productId, quantity: Math.min(MAX_QUANTITY, Math.floor(Number(form.get(`qty-${item.productId}`)) || 0)) }))
       .filter((item) => item.quantity > 0);
     const added = String(form.get('added') ?? '');
     if (added) items.push({ productId: added, quantity: 1 });
-    setBusy(true);
-    setError(null);
-    try {
-      await app.call('POST', `/orders/${encodeURIComponent(order.orderId)}/revise`, { body: { items } });
-      app.announce('Revision requested: the saga is applying it.');
-      onDone();
-    } catch (e) {
-      setError(messageOf(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+    await app.call('POST', `/orders/${encodeURIComponent(order.orderId)}/revise`, { body: { items } });
+    app.announce('Revision requested: the saga is applying it.');
+    onDone();
+  });
   const others = catalog.items.filter((p) => !order.items.some((i) => i.productId === p.productId));
   return (
     <form class="card form" onSubmit={submit} aria-labelledby="revise-title">
