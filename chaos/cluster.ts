@@ -38,6 +38,37 @@ export interface Secrets { jwtSecret: string; adminEmail: string; adminPassword:
  */
 export const API_LIMITS: ApiLimits = { streamsPerCustomer: 5, streamsPerProcess: 200, registerPerMinute: 10, tokenPerMinute: 20 };
 
+/**
+ * The environment of the system's processes (API and workers) in a fault-injection run: production
+ * mode — the system must refuse default secrets, so it runs on this run's own — and the API limits
+ * the abuse checks count on. `npm run chaos` and `npm run cluster` both start their processes with it.
+ */
+export function systemEnv(run: { databaseUrl: string; temporalAddress: string; taskQueuePrefix: string; host: string; port: number; secrets: Secrets; dispatchDelay: string }): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NODE_ENV: 'production',
+    DATABASE_URL: run.databaseUrl,
+    TEMPORAL_ADDRESS: run.temporalAddress,
+    TASK_QUEUE_PREFIX: run.taskQueuePrefix,
+    HOST: run.host,
+    PORT: String(run.port),
+    JWT_SECRET: run.secrets.jwtSecret,
+    ADMIN_EMAIL: run.secrets.adminEmail,
+    ADMIN_PASSWORD: run.secrets.adminPassword,
+    DISPATCH_DELAY: run.dispatchDelay,
+    BCRYPT_ROUNDS: '8',
+    LOG_LEVEL: 'info',
+    DB_POOL_SIZE: '8',
+    METRICS_TOKEN: run.secrets.metricsToken,
+    PAYLOAD_KEYS: run.secrets.payloadKeys,
+    SSE_MAX_STREAMS_PER_CUSTOMER: String(API_LIMITS.streamsPerCustomer),
+    SSE_MAX_STREAMS_PER_PROCESS: String(API_LIMITS.streamsPerProcess),
+    REGISTER_RATE_LIMIT: String(API_LIMITS.registerPerMinute),
+    TOKEN_RATE_LIMIT: String(API_LIMITS.tokenPerMinute),
+  };
+}
+
 export class Cluster {
   readonly secrets: Secrets = {
     jwtSecret: randomBytes(32).toString('hex'),
@@ -82,30 +113,7 @@ export class Cluster {
     say(`Temporal: dev server, ${path.relative(process.cwd(), this.temporalDb)}, port ${this.temporalPort}`);
     this.temporal = await this.startTemporal();
 
-    const env: NodeJS.ProcessEnv = {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      // Production mode: the system must refuse default secrets, so it runs on this run's own.
-      NODE_ENV: 'production',
-      DATABASE_URL: this.postgres.url,
-      TEMPORAL_ADDRESS: this.temporalAddress,
-      TASK_QUEUE_PREFIX: this.taskQueuePrefix,
-      HOST: '127.0.0.1',
-      PORT: String(this.apiPort),
-      JWT_SECRET: this.secrets.jwtSecret,
-      ADMIN_EMAIL: this.secrets.adminEmail,
-      ADMIN_PASSWORD: this.secrets.adminPassword,
-      DISPATCH_DELAY: this.options.dispatchDelay,
-      BCRYPT_ROUNDS: '8',
-      LOG_LEVEL: 'info',
-      DB_POOL_SIZE: '8',
-      METRICS_TOKEN: this.secrets.metricsToken,
-      PAYLOAD_KEYS: this.secrets.payloadKeys,
-      SSE_MAX_STREAMS_PER_CUSTOMER: String(API_LIMITS.streamsPerCustomer),
-      SSE_MAX_STREAMS_PER_PROCESS: String(API_LIMITS.streamsPerProcess),
-      REGISTER_RATE_LIMIT: String(API_LIMITS.registerPerMinute),
-      TOKEN_RATE_LIMIT: String(API_LIMITS.tokenPerMinute),
-    };
+    const env = systemEnv({ databaseUrl: this.postgres.url, temporalAddress: this.temporalAddress, taskQueuePrefix: this.taskQueuePrefix, host: '127.0.0.1', port: this.apiPort, secrets: this.secrets, dispatchDelay: this.options.dispatchDelay });
     for (const context of WORKER_CONTEXTS) {
       this.workers.set(context, new ManagedProcess({
         name: `${context} worker`, file: `workers/${context}.worker.ts`, env, logFile: path.join(LOG_DIR, `worker-${context}.log`),

@@ -6,7 +6,8 @@ export const ROOT = path.resolve(__dirname, '..');
 export const CHAOS_DIR = path.join(ROOT, '.data', 'chaos');
 export const LOG_DIR = path.join(CHAOS_DIR, 'logs');
 
-function int(name: string, fallback: number, min: number, max: number): number {
+/** An integer knob from the environment, bounded; a value out of bounds stops the run with its name. */
+export function int(name: string, fallback: number, min: number, max: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);

@@ -1,14 +1,8 @@
 // Knobs of `npm run cluster`, each bounded, with defaults for a full run of ≲ 15 minutes on two cores.
 // CLUSTER_QUICK=1 shortens every phase for iterating; CLUSTER_SKIP=faults,scaling,autoscale skips phases.
-const quick = process.env.CLUSTER_QUICK === '1';
+import { int } from '../chaos/config';
 
-function int(name: string, fallback: number, min: number, max: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name} must be an integer in ${min}..${max}, got "${raw}"`);
-  return value;
-}
+const quick = process.env.CLUSTER_QUICK === '1';
 
 export interface ClusterConfig {
   quick: boolean;

@@ -8,7 +8,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { ManagedProcess, waitForHttp, type UnexpectedExit } from '../chaos/processes';
-import { API_LIMITS, type Secrets } from '../chaos/cluster';
+import { systemEnv, type Secrets } from '../chaos/cluster';
 import { ROOT, sleep } from '../chaos/config';
 import type { Network } from './netns';
 import { SUBNET } from './netns';
@@ -46,27 +46,7 @@ export class Stack {
 
   private serviceEnv(host: string): NodeJS.ProcessEnv {
     return {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      NODE_ENV: 'production',
-      DATABASE_URL: this.databaseUrl,
-      TEMPORAL_ADDRESS: this.temporalAddress,
-      TASK_QUEUE_PREFIX: this.taskQueuePrefix,
-      HOST: addr(host),
-      PORT: String(PORTS.api),
-      JWT_SECRET: this.secrets.jwtSecret,
-      ADMIN_EMAIL: this.secrets.adminEmail,
-      ADMIN_PASSWORD: this.secrets.adminPassword,
-      DISPATCH_DELAY: this.options.dispatchDelay,
-      BCRYPT_ROUNDS: '8',
-      LOG_LEVEL: 'info',
-      DB_POOL_SIZE: '8',
-      METRICS_TOKEN: this.secrets.metricsToken,
-      PAYLOAD_KEYS: this.secrets.payloadKeys,
-      SSE_MAX_STREAMS_PER_CUSTOMER: String(API_LIMITS.streamsPerCustomer),
-      SSE_MAX_STREAMS_PER_PROCESS: String(API_LIMITS.streamsPerProcess),
-      REGISTER_RATE_LIMIT: String(API_LIMITS.registerPerMinute),
-      TOKEN_RATE_LIMIT: String(API_LIMITS.tokenPerMinute),
+      ...systemEnv({ databaseUrl: this.databaseUrl, temporalAddress: this.temporalAddress, taskQueuePrefix: this.taskQueuePrefix, host: addr(host), port: PORTS.api, secrets: this.secrets, dispatchDelay: this.options.dispatchDelay }),
       WORKER_HEALTH_ADDRESS: `${addr(host)}:${PORTS.workerHealth}`,
       PAYMENT_PROVIDER_LATENCY_MS: String(this.options.payment.latencyMs),
       PAYMENT_PROVIDER_JITTER_MS: String(this.options.payment.jitterMs),
