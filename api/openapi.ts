@@ -83,7 +83,7 @@ export function buildOpenApiDocument(version: string) {
             { name: 'Prefer', in: 'header', required: false, description: 'wait=<seconds> (at most 30): answer once the saga has decided (APPROVED, PAID or REJECTED) or the wait is over; Preference-Applied echoes it', schema: { type: 'string', examples: ['wait=10'] } },
           ],
           requestBody: { required: true, content: { 'application/json': { schema: placeOrder } } },
-          responses: { ...ok(202, 'accepted; the saga runs', order), ...ok(200, 'a repeat of an Idempotency-Key: the first answer', order), ...auth, ...errors([400, 'VALIDATION_FAILED'], [422, 'UNKNOWN_PRODUCT, IDEMPOTENCY_KEY_REUSED or ORDER_TOTAL_TOO_LARGE']) },
+          responses: { ...ok(202, 'accepted; the saga runs', order), ...ok(200, 'a repeat of an Idempotency-Key: the first answer', order), ...auth, ...errors([400, 'VALIDATION_FAILED'], [422, 'UNKNOWN_PRODUCT, IDEMPOTENCY_KEY_REUSED or ORDER_TOTAL_TOO_LARGE'], [503, 'SERVICE_UNAVAILABLE with Retry-After: Temporal or the database unreachable (nothing recorded), or the first request with this Idempotency-Key is still starting its saga']) },
         },
         get: { summary: 'List orders (own; admin: all or ?customerId=)', security: secured, parameters: queryParams(s.orderListQuery), responses: { ...ok(200, 'a page', z.object({ items: z.array(orderSummary), nextCursor: z.string().nullable() })), ...auth, ...errors([400, 'VALIDATION_FAILED']) } },
       },
