@@ -11,10 +11,10 @@ let stack: TestStack;
 const spawned: ChildProcess[] = [];
 
 beforeAll(async () => { stack = await startTestStack({ contexts: ['stock', 'credit', 'shipment'] }); });
-afterAll(async () => {
-  for (const child of spawned) if (child.exitCode === null) child.kill('SIGKILL');
-  await stack?.stop();
-});
+// A test's worker processes die with it, passed or failed: one left polling would take the next
+// test's tasks.
+afterEach(async () => { await Promise.all(spawned.splice(0).filter((child) => child.exitCode === null && child.signalCode === null).map(killHard)); });
+afterAll(async () => { await stack?.stop(); });
 
 /** Starts `workers/<context>.worker.ts` as its own process and waits until it polls. */
 async function workerProcess(context: Context): Promise<ChildProcess> {
@@ -39,17 +39,17 @@ describe('worker crashes mid-saga', () => {
     const { customerId } = await aCustomer(stack.prisma);
     const input = orderInput({ customerId, lines: [{ productId, quantity: 2 }], token: 'tok_flaky', dispatchDelayMs: 4000 });
 
-    let orders = await workerProcess('orders');
-    let payment = await workerProcess('payment');
+    const orders = await workerProcess('orders');
+    const payment = await workerProcess('payment');
     const handle = await startSaga(stack, input);
     // The payment worker dies while tok_flaky is still being retried.
     await until(async () => (await stack.prisma.providerCharge.count({ where: { idempotencyKey: `${input.orderId}:charge` } })) > 0);
     await killHard(payment);
-    payment = await workerProcess('payment');
+    await workerProcess('payment');
     // The workflow worker dies while the order waits on its durable dispatch timer.
     await until(async () => (await handle.query(statusQuery)).status === 'PAID');
     await killHard(orders);
-    orders = await workerProcess('orders');
+    await workerProcess('orders');
 
     await expect(handle.result()).resolves.toMatchObject({ status: 'SHIPPED' });
     expect(await timelineTypes(stack.prisma, input.orderId)).toEqual([
@@ -59,7 +59,6 @@ describe('worker crashes mid-saga', () => {
     expect(await stack.prisma.providerCharge.findMany({ where: { idempotencyKey: { startsWith: input.orderId } } }))
       .toEqual([expect.objectContaining({ kind: 'charge', outcome: 'succeeded' })]);
     expect(await balances(stack.prisma, { productId, customerId })).toEqual({ onHand: 8, reserved: 0, creditHeld: 0, creditConsumed: 2000 });
-    await Promise.all([killHard(orders), killHard(payment)]);
     // Four worker processes start here, each orders worker bundling the workflows itself (with the
     // tracing interceptors): on two busy cores that alone can take most of a minute.
   }, 150_000);
@@ -68,16 +67,15 @@ describe('worker crashes mid-saga', () => {
     const { productId } = await aProduct(stack.prisma, { stock: 10 });
     const { customerId } = await aCustomer(stack.prisma);
     const input = orderInput({ customerId, lines: [{ productId, quantity: 1 }] });
-    const orders = await workerProcess('orders');
+    await workerProcess('orders');
     const handle = await startSaga(stack, input);
 
     await until(async () => (await stack.prisma.order.findUnique({ where: { id: input.orderId } }))?.status === 'APPROVED');
     await new Promise((r) => setTimeout(r, 1000));
     expect((await stack.prisma.order.findUniqueOrThrow({ where: { id: input.orderId } })).status).toBe('APPROVED');
 
-    const payment = await workerProcess('payment');
+    await workerProcess('payment');
     await expect(handle.result()).resolves.toMatchObject({ status: 'SHIPPED' });
     expect(await stack.prisma.payment.count({ where: { orderId: input.orderId } })).toBe(1);
-    await Promise.all([killHard(orders), killHard(payment)]);
   }, 150_000);
 });

@@ -19,8 +19,12 @@ function aDataDir(): string {
 }
 afterAll(() => { for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true }); });
 
+const ADMIN_PASSWORD = 'e2e-admin-password';
+let adminEmail = '';
+
 async function startSystem(args: string[], dataDir = aDataDir()) {
   const port = await freePort();
+  adminEmail = `admin-${randomBytes(4).toString('hex')}@example.com`;
   const output: string[] = [];
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts', 'start.ts'), ...args], {
     cwd: root,
@@ -36,7 +40,8 @@ async function startSystem(args: string[], dataDir = aDataDir()) {
       TASK_QUEUE_PREFIX: `e2e${randomBytes(3).toString('hex')}-`,
       DISPATCH_DELAY: '0',
       LOG_LEVEL: 'warn',
-      ADMIN_EMAIL: `admin-${randomBytes(4).toString('hex')}@example.com`,
+      ADMIN_EMAIL: adminEmail,
+      ADMIN_PASSWORD: ADMIN_PASSWORD,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -77,10 +82,19 @@ async function aCustomerToken(baseUrl: string): Promise<string> {
   return body.accessToken;
 }
 
+// The order is for a product of its own: the run's database is shared with the test files running
+// beside this one, and ordering "the newest product with stock" once took a unit of another file's
+// product (its stock check then read 7 where its own order left 8).
+async function aProductOfItsOwn(baseUrl: string): Promise<{ productId: string }> {
+  const { body: admin } = await json(await post(baseUrl, '/auth/token', { email: adminEmail, password: ADMIN_PASSWORD }));
+  const created = await json(await post(baseUrl, '/products', { sku: `E2E-${randomBytes(4).toString('hex')}`, name: 'E2E Widget', priceCents: 500, stock: 5 }, admin.accessToken));
+  expect(created.status).toBe(201);
+  return created.body;
+}
+
 async function placeAndFollowOrder(baseUrl: string) {
   const token = { accessToken: await aCustomerToken(baseUrl) };
-  const { body: catalog } = await json(await fetch(`${baseUrl}/products`));
-  const product = catalog.items.find((p: { stockAvailable: number }) => p.stockAvailable > 0);
+  const product = await aProductOfItsOwn(baseUrl);
   const placed = await json(await post(baseUrl, '/orders', {
     items: [{ productId: product.productId, quantity: 1 }],
     shippingAddress: { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' },
