@@ -18,7 +18,7 @@ import { consoleRouter } from './routes/console.routes';
 import { buildOpenApiDocument, renderDocsPage } from './openapi';
 import { createMetrics } from './metrics';
 import { StreamLimits, TimelineFeed } from './orders/timeline-feed';
-import { traceRequests } from './trace-requests';
+import { requestTraceIds, traceRequests } from './trace-requests';
 
 const API_VERSION = '1.0.0';
 
@@ -63,7 +63,7 @@ function requestLog(logger: Logger): RequestHandler {
       // The full path as the client sent it: routers mounted on a prefix see (and leave) req.path relative to it.
       const path = req.originalUrl.split('?')[0]!;
       const orderId = res.locals.orderId ?? /^\/orders\/([0-9a-f-]{36})/i.exec(path)?.[1];
-      lines.info({ requestId: req.id, ...(orderId ? { orderId, workflowId: `order-${orderId}` } : {}), method: req.method, path, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
+      lines.info({ ...requestTraceIds(res), requestId: req.id, ...(orderId ? { orderId, workflowId: `order-${orderId}` } : {}), method: req.method, path, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
     });
     next();
   };
