@@ -45,6 +45,11 @@ it('when nothing records spans and an order is posted with a traceparent, then t
   const completed = workerLines.filter((l) => l.msg === 'Activity completed' && l.orderId === orderId);
   expect(completed.map((l) => l.activityType)).toEqual(expect.arrayContaining(['recordOrderPlaced', 'reserveStock', 'reserveCredit', 'chargePayment', 'bookShipment']));
   expect(completed.filter((l) => l.traceId !== traceId)).toEqual([]);
+  // The saga's own lines (written inside the workflow, not by an activity), but the SDK's "Workflow
+  // started", which it writes before any interceptor has seen the start's header.
+  const sagaLines = workerLines.filter((l) => l.orderId === orderId && l.workflowType === 'placeOrderSaga' && l.activityType === undefined && l.msg !== 'Workflow started');
+  expect(sagaLines.map((l) => l.msg)).toContain('Workflow completed');
+  expect(sagaLines.filter((l) => l.traceId !== traceId)).toEqual([]);
 });
 
 it('when nothing records spans and a GET carries no traceparent, then its log line still has a trace id of its own', async () => {

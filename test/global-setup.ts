@@ -11,7 +11,7 @@ import { newKeyRingEntry } from '../platform/payload-codec';
 import { ensureDatabase, startEmbeddedPostgres } from '../dev/postgres';
 import { startTemporalDevServer } from '../dev/temporal-dev-server';
 import { WORKFLOWS_PATH } from '../workers/worker-factory';
-import { WORKFLOW_INTERCEPTOR_MODULES } from '../workers/worker-tracing';
+import { workflowInterceptorModules } from '../workers/worker-tracing';
 import { freePort } from './free-port';
 
 export default async function globalSetup(): Promise<void> {
@@ -29,13 +29,20 @@ export default async function globalSetup(): Promise<void> {
     : await startEmbeddedPostgres({ dataDir: path.join(dir, 'postgres'), port: await freePort(), database: 'saga_orders_test' });
   await applyMigrations(postgres.url);
 
-  const [temporal, bundle] = await Promise.all([
+  // As the workers bundle it: without a span collector (the default; the trace ids passed on) and
+  // with one (OpenTelemetry's interceptors, for the tests that record spans: test/harness.ts).
+  const bundle = (recording: boolean) => bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: workflowInterceptorModules(recording), logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
+  });
+  const [temporal, untraced, traced] = await Promise.all([
     (async () => startTemporalDevServer({ dbFile: path.join(dir, 'temporal.db'), port: await freePort(), uiPort: await freePort(), headless: false }))(),
-    // As the workers bundle it: with the OpenTelemetry workflow interceptors.
-    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES, logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } }),
+    bundle(false),
+    bundle(true),
   ]);
   const bundlePath = path.join(dir, 'workflow-bundle.js');
-  writeFileSync(bundlePath, bundle.code);
+  writeFileSync(bundlePath, untraced.code);
+  const tracedBundlePath = path.join(dir, 'workflow-bundle-traced.js');
+  writeFileSync(tracedBundlePath, traced.code);
 
   process.env.TEST_DATABASE_URL = postgres.url;
   // One payload key ring for the run: every client and worker the tests create, in any process, agrees.
@@ -43,6 +50,7 @@ export default async function globalSetup(): Promise<void> {
   process.env.TEST_TEMPORAL_ADDRESS = temporal.address;
   process.env.TEST_TEMPORAL_UI_PORT = String(temporal.uiPort);
   process.env.TEST_WORKFLOW_BUNDLE = bundlePath;
+  process.env.TEST_WORKFLOW_BUNDLE_TRACED = tracedBundlePath;
   process.env.TEST_DIR = dir;
   (globalThis as Record<string, unknown>).__SAGA_TEST__ = { postgres, temporal, dir };
   console.log(`\n[test] postgres ${postgres.embedded ? 'embedded' : 'from DATABASE_URL'}, temporal ${temporal.address}, ready in ${Date.now() - started} ms`);

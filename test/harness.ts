@@ -76,7 +76,7 @@ export interface TestStackOptions {
   /** The API's logger (default: silent at the config's LOG_LEVEL). */
   logger?: Logger;
   /** A tracer provider the test started (platform/tracing.ts): the workers hand it the workflows' spans. */
-  tracing?: Pick<Tracing, 'spanProcessor' | 'resource'>;
+  tracing?: Pick<Tracing, 'spanProcessor' | 'resource' | 'recording'>;
   /** Where the API listens (default: any free port) — for a Web UI that must know it before it starts. */
   apiPort?: number;
 }
@@ -90,7 +90,9 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   const temporal = new Client({ connection: clientConnection, dataConverter: dataConverterFor(payloadKeys(config)), interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } });
   const nativeConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const workers = new Map<Context, { worker: Worker; running: Promise<void> }>();
-  const workflowBundle = { codePath: process.env.TEST_WORKFLOW_BUNDLE! };
+  // The bundle the workers would make themselves (workers/worker-tracing.ts): OpenTelemetry's
+  // interceptors only when this stack records spans.
+  const workflowBundle = { codePath: (options.tracing?.recording ? process.env.TEST_WORKFLOW_BUNDLE_TRACED : process.env.TEST_WORKFLOW_BUNDLE)! };
 
   async function startWorker(context: Context) {
     const worker = await createContextWorker(context, { connection: nativeConnection, prisma, config, workflowBundle, tracing: options.tracing });

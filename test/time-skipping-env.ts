@@ -17,7 +17,7 @@ import { orderWorkflowId, type PlaceOrderInput } from '../domain/orders/order.co
 import { CompensationFailingKey, CustomerIdKey, OrderStatusKey, OrderTotalCentsKey, statusQuery, type OrderSagaState } from '../workflows/definitions';
 import type { placeOrderSaga } from '../workflows/place-order.saga';
 import type { repairOrderSaga } from '../workflows/repair-order.saga';
-import { WORKFLOW_INTERCEPTOR_MODULES, workflowSpanSinks } from '../workers/worker-tracing';
+import { workflowInterceptorModules, workflowSpanSinks } from '../workers/worker-tracing';
 import { sagaInput, type OrderInputSpec } from './order-input';
 import { createSagaFakes, failOpenGates, FakeOrderBook, resetSagaFakes, type FakeContext, type SagaFakes } from './fake-activities';
 
@@ -54,7 +54,7 @@ function installQuietRuntime(): void {
 async function workflowBundle(): Promise<WorkflowBundleOption> {
   if (process.env.TEST_WORKFLOW_BUNDLE) return { codePath: process.env.TEST_WORKFLOW_BUNDLE };
   const silent = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
-  return bundleWorkflowCode({ workflowsPath: path.join(root, 'workflows', 'index.ts'), workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES, logger: silent });
+  return bundleWorkflowCode({ workflowsPath: path.join(root, 'workflows', 'index.ts'), workflowInterceptorModules: workflowInterceptorModules(false), logger: silent });
 }
 
 const SEARCH_ATTRIBUTES = [CustomerIdKey, OrderStatusKey, OrderTotalCentsKey, CompensationFailingKey];

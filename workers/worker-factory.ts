@@ -16,7 +16,7 @@ import { classifiedFailures } from './activity-failures.interceptor';
 import { dataConverterFor, payloadKeys } from '../platform/payload-codec';
 import { workerDeploymentVersion } from '../platform/worker-deployment';
 import type { Tracing } from '../platform/tracing';
-import { activityTracing, WORKFLOW_INTERCEPTOR_MODULES, workflowSpanSinks } from './worker-tracing';
+import { activityTracing, workflowInterceptorModules, workflowSpanSinks } from './worker-tracing';
 
 export const CONTEXTS = ['orders', 'stock', 'credit', 'payment', 'shipment'] as const;
 export type Context = (typeof CONTEXTS)[number];
@@ -53,10 +53,10 @@ export interface WorkerDeps {
   connection: NativeConnection;
   prisma: PrismaClient;
   config: Config;
-  /** A prebuilt bundle (tests build one per run, with WORKFLOW_INTERCEPTOR_MODULES); otherwise the worker bundles workflows/ itself. */
+  /** A prebuilt bundle (tests build them per run, with workflowInterceptorModules); otherwise the worker bundles workflows/ itself. */
   workflowBundle?: WorkflowBundleOption;
   /** The process's tracer provider (platform/tracing.ts): where the workflows' spans go. */
-  tracing?: Pick<Tracing, 'spanProcessor' | 'resource'>;
+  tracing?: Pick<Tracing, 'spanProcessor' | 'resource' | 'recording'>;
 }
 
 function activitiesFor(context: Context, deps: WorkerDeps) {
@@ -95,7 +95,7 @@ export async function createContextWorker(context: Context, deps: WorkerDeps): P
     interceptors: {
       activity: [...activityTracing(), classifiedFailures()],
       // Only read when the worker bundles; a prebuilt bundle has them built in.
-      ...(deps.workflowBundle ? {} : { workflowModules: WORKFLOW_INTERCEPTOR_MODULES }),
+      ...(deps.workflowBundle ? {} : { workflowModules: workflowInterceptorModules(deps.tracing?.recording ?? false) }),
     },
     sinks: workflowSpanSinks(deps.tracing),
     dataConverter: dataConverterFor(payloadKeys(config)),

@@ -5,6 +5,7 @@
 //  - on the activity side, a RunActivity span per attempt, under which Prisma's SQL spans are made.
 // Workflow spans are made inside the sandbox and leave it through the `exporter` sink (never called
 // while replaying): every worker that runs the bundle registers it, or the SDK logs an error per task.
+import path from 'node:path';
 import { context, isSpanContextValid, trace, type SpanContext } from '@opentelemetry/api';
 import { Resource } from '@opentelemetry/resources';
 import { NoopSpanProcessor } from '@opentelemetry/sdk-trace-base';
@@ -17,10 +18,17 @@ import type { Tracing } from '../platform/tracing';
 
 /**
  * The workflow interceptor modules bundled with the workflows: by the worker when it bundles
- * (workers/worker-factory.ts) and by the tests' prebuilt bundle (test/global-setup.ts). A bundle
- * without them still replays and runs, but its workflows start no span and pass no trace on.
+ * (workers/worker-factory.ts) and by the tests' prebuilt bundles (test/global-setup.ts). When spans
+ * are recorded, OpenTelemetry's: a span per workflow run, update and activity. When not, ours
+ * (workflows/trace-ids.interceptors.ts): the same header passed on and the same ids on the log
+ * lines, without making spans nobody records. Either kind replays the other's histories; a bundle
+ * with neither still runs, but passes no trace on.
  */
-export const WORKFLOW_INTERCEPTOR_MODULES = [require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors')];
+export function workflowInterceptorModules(recording: boolean): string[] {
+  return recording
+    ? [require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors')]
+    : [path.resolve(__dirname, '..', 'workflows', 'trace-ids.interceptors.ts')];
+}
 
 /** The sink the workflows' spans leave the sandbox through; without tracing, they are dropped. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -42,9 +42,13 @@ describe('replay of recorded order sagas', () => {
     expect(history.events.filter((e) => e.eventType === 'EVENT_TYPE_ACTIVITY_TASK_SCHEDULED')).toHaveLength(6);
   });
 
-  it.each(fixtures)('when %s is replayed on the current code, then it is deterministic', async (file) => {
-    // runReplayHistory takes the CLI's JSON form of a history as it is.
-    const history: unknown = JSON.parse(readFileSync(path.join(dir, file), 'utf8'));
-    await expect(Worker.runReplayHistory({ workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! }, dataConverter, sinks: workflowSpanSinks() }, history, `replay-${file}`)).resolves.toBeUndefined();
-  });
+  // Both bundles a worker may make (workers/worker-tracing.ts): a deployment may run workers of each
+  // kind side by side, and a saga moves between them.
+  const bundles = [['without a span collector', 'TEST_WORKFLOW_BUNDLE'], ['with OpenTelemetry\'s interceptors', 'TEST_WORKFLOW_BUNDLE_TRACED']] as const;
+  it.each(fixtures.flatMap((file) => bundles.map(([kind, variable]) => [file, kind, variable] as const)))(
+    'when %s is replayed on the current code (%s), then it is deterministic', async (file, _kind, variable) => {
+      // runReplayHistory takes the CLI's JSON form of a history as it is.
+      const history: unknown = JSON.parse(readFileSync(path.join(dir, file), 'utf8'));
+      await expect(Worker.runReplayHistory({ workflowBundle: { codePath: process.env[variable]! }, dataConverter, sinks: workflowSpanSinks() }, history, `replay-${file}`)).resolves.toBeUndefined();
+    });
 });
