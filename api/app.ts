@@ -87,7 +87,13 @@ export function createApp(deps: AppDeps): App {
   app.use('/codec', codecRouter(deps)); // before the JSON-only body rules: it reads its own bodies (the sign-in form too)
   app.get('/metrics', metrics.authorize, metrics.handler);
   // JSON only; anything else that carries a body is refused, never half-parsed.
-  app.use(express.json({ limit: '1mb', strict: true, type: ['application/json', 'application/*+json'] }));
+  // A request without a body (every GET) skips the parser: it would only find there is none.
+  const json = express.json({ limit: '1mb', strict: true, type: ['application/json', 'application/*+json'] });
+  app.use((req, res, next) => {
+    const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
+    if (!hasBody) return next();
+    json(req, res, (error?: unknown) => (error ? next(error) : next()));
+  });
   app.use((req, _res, next) => {
     const hasBody = Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
     if (req.method === 'POST' && hasBody && !req.is(['application/json', 'application/*+json'])) {

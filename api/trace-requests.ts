@@ -33,10 +33,9 @@ export function traceRequests(): RequestHandler {
   return (req, res, next) => {
     // Most requests carry no traceparent: extracting from nothing still walks the propagator.
     const parent = req.headers.traceparent === undefined ? ROOT_CONTEXT : propagation.extract(ROOT_CONTEXT, req.headers);
-    const span = tracer.startSpan(req.method, {
-      kind: SpanKind.SERVER,
-      attributes: { [ATTR_HTTP_REQUEST_METHOD]: req.method, [ATTR_URL_PATH]: req.originalUrl.split('?')[0], [ATTR_URL_SCHEME]: req.protocol },
-    }, parent);
+    const span = tracer.startSpan(req.method, { kind: SpanKind.SERVER }, parent);
+    // Attributes only for a span that is kept: req.protocol alone runs Express's trust-proxy check.
+    if (span.isRecording()) span.setAttributes({ [ATTR_HTTP_REQUEST_METHOD]: req.method, [ATTR_URL_PATH]: req.originalUrl.split('?')[0], [ATTR_URL_SCHEME]: req.protocol });
     const active = trace.setSpan(parent, span);
     res.locals.span = span;
     // The handlers run in the span's context (context.with below); so do those after body parsing,

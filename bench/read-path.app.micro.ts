@@ -1,8 +1,9 @@
 // The HTTP stack around GET /orders/:id's query, without sockets or a database: each request is a
 // real IncomingMessage/ServerResponse pair on an in-memory socket, handled by createApp with a stub
 // Prisma that answers the view at once, so the CPU per request is Express, JWT, the request log (to
-// /dev/null), metrics, headers and the response write — and nothing else. For scale, the same
-// answer from a bare node:http handler (what bench/read-floor.ts does around its query).
+// /dev/null), metrics, tracing as the API starts it (no collector), headers and the response write —
+// and nothing else. For scale, the same answer from a bare node:http handler (what
+// bench/read-floor.ts does around its query).
 //   node --import tsx bench/read-path.app.micro.ts
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
@@ -10,6 +11,7 @@ import http from 'node:http';
 import { Duplex } from 'node:stream';
 import { Client } from '@temporalio/client';
 import { loadConfig } from '../platform/config';
+import { startTracing } from '../platform/tracing';
 import { createLogger } from '../platform/logger';
 import type { PrismaClient } from '../platform/prisma';
 import { createApp } from '../api/app';
@@ -25,6 +27,8 @@ type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 /** Serves one request on a fresh in-memory socket; resolves when the response has finished. */
 function serve(handler: Handler, url: string, headers: Record<string, string>): Promise<number> {
   const socket = new Duplex({ read() {}, write(_chunk, _encoding, done) { done(); } });
+  // As a loopback TCP client's: Express's `trust proxy` check parses it (an absent one costs far more).
+  Object.defineProperty(socket, 'remoteAddress', { value: '127.0.0.1' });
   const req = new http.IncomingMessage(socket as never);
   req.method = 'GET';
   req.url = url;
@@ -44,6 +48,8 @@ function serve(handler: Handler, url: string, headers: Record<string, string>): 
 
 async function main(): Promise<void> {
   const config = loadConfig({ JWT_SECRET: randomUUID() + randomUUID(), NODE_ENV: 'development', LOG_LEVEL: 'info' });
+  // As api/server.ts starts it: no collector, so nothing recorded, but the context manager runs.
+  startTracing({ serviceName: 'saga-orders-api', config });
   const customerId = randomUUID();
   const orderId = randomUUID();
   const view = {
