@@ -1,9 +1,10 @@
 // Determinism guard: every recorded history (one per saga path, workflows/histories/) must replay
 // against the current workflow code. A change that would break running sagas fails here; make such
 // changes with patched() and re-record (npm run record-histories). `v1-*.json` are the histories of
-// the first release and `v2-*.json` those of the shape before the patch `local-order-steps-concurrent-
-// reservations` (every step a regular activity, one after the other), kept so sagas started on them
-// are proven to finish on today's code.
+// the first release, `v2-*.json` those of the shape before the patch `local-order-steps-concurrent-
+// reservations` (every step a regular activity, one after the other) and `v3-*.json` those before
+// `update-started-writes-after-acceptance` (the writes an update starts were local activities), kept
+// so sagas started on them are proven to finish on today's code.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
@@ -21,9 +22,10 @@ const dataConverter = dataConverterFor(parseKeyRing(`${newKeyRingEntry('rotated'
 const fixtures = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
 
 describe('replay of recorded order sagas', () => {
-  it('keeps the first release\'s histories and those of the shape before local order steps', () => {
+  it('keeps the first release\'s histories and those of the two shapes since', () => {
     expect(fixtures.filter((f) => f.startsWith('v1-'))).toHaveLength(10);
     expect(fixtures.filter((f) => f.startsWith('v2-'))).toHaveLength(13);
+    expect(fixtures.filter((f) => f.startsWith('v3-'))).toHaveLength(13);
   });
 
   it('has a history for every saga path', () => {
@@ -34,10 +36,10 @@ describe('replay of recorded order sagas', () => {
     ]));
   });
 
-  it('records today\'s shape: the patch marker, the order\'s 4 steps as local activities, 6 regular activities', () => {
+  it('records today\'s shape: both patch markers, the order\'s 4 steps as local activities, 6 regular activities', () => {
     const history = JSON.parse(readFileSync(path.join(dir, 'shipped.json'), 'utf8')) as { events: { eventType: string; markerRecordedEventAttributes?: { markerName?: string } }[] };
     const markers = history.events.filter((e) => e.eventType === 'EVENT_TYPE_MARKER_RECORDED').map((e) => e.markerRecordedEventAttributes?.markerName);
-    expect(markers.filter((m) => m === 'core_patch')).toHaveLength(1);
+    expect(markers.filter((m) => m === 'core_patch')).toHaveLength(2);
     expect(markers.filter((m) => m === 'core_local_activity')).toHaveLength(4);
     expect(history.events.filter((e) => e.eventType === 'EVENT_TYPE_ACTIVITY_TASK_SCHEDULED')).toHaveLength(6);
   });
