@@ -86,20 +86,16 @@ export function createApp(deps: AppDeps): App {
   app.use(traceRequests(), requestLog(logger), metrics.middleware, securityHeaders, cors(config.CORS_ORIGINS));
   app.use('/codec', codecRouter(deps)); // before the JSON-only body rules: it reads its own bodies (the sign-in form too)
   app.get('/metrics', metrics.authorize, metrics.handler);
-  // JSON only; anything else that carries a body is refused, never half-parsed.
   // A request without a body (every GET) skips the parser: it would only find there is none.
   const json = express.json({ limit: '1mb', strict: true, type: ['application/json', 'application/*+json'] });
   app.use((req, res, next) => {
-    const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
+    const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
     if (!hasBody) return next();
-    json(req, res, (error?: unknown) => (error ? next(error) : next()));
-  });
-  app.use((req, _res, next) => {
-    const hasBody = Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
-    if (req.method === 'POST' && hasBody && !req.is(['application/json', 'application/*+json'])) {
+    // JSON only; anything else that carries a body is refused, never half-parsed.
+    if (req.method === 'POST' && !req.is(['application/json', 'application/*+json'])) {
       return next(new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'request bodies must be application/json'));
     }
-    next();
+    json(req, res, (error?: unknown) => (error ? next(error) : next()));
   });
 
   // /orders first: its GET /orders/:id is the hottest request, and no route before it would match a
