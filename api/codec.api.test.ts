@@ -144,6 +144,19 @@ describe('Web UI sign-in (/codec/login)', () => {
     expect(out.headers.get('set-cookie')).toMatch(new RegExp(`^${CODEC_COOKIE}=; Path=/codec; Expires=Thu, 01 Jan 1970`));
   });
 
+  // Found by chaos's Schemathesis run: a NUL in the form's email reached PostgreSQL (22021) → 500.
+  it.each([
+    ['an email with a NUL', 'admin\u0000@example.com', 'password123'],
+    ['a password with a NUL', 'admin@example.com', 'pass\u0000word'],
+    ['an email of 300 characters', `${'a'.repeat(290)}@example.com`, 'password123'],
+  ])('when the sign-in form carries %s, then 400 with the form again and no cookie', async (_what, email, password) => {
+    const res = await signIn(email, password);
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await res.text()).toContain('<form method="post" action="/codec/login">');
+    expect(res.headers.get('set-cookie')).toBeNull();
+  });
+
   it('when a customer or a wrong password signs in, then 401 and no cookie', async () => {
     const { email } = await aCustomer(stack.prisma, { password: 'password123' });
     for (const [who, password] of [[email, 'password123'], [stack.config.ADMIN_EMAIL, 'wrong-password'], ['nobody@example.com', 'x']]) {

@@ -24,6 +24,7 @@ import { authenticate, issueToken, verifyToken } from '../auth';
 import { HttpError } from '../problem';
 import { parse } from '../validation';
 import { rateLimit } from '../rate-limit';
+import { tokenBody } from '../schemas';
 
 export const CODEC_COOKIE = 'codec_session';
 /** The audience of a codec sign-in's token: the API's own routes refuse it. */
@@ -139,9 +140,13 @@ export function codecRouter(deps: { prisma: PrismaClient; config: Config; logger
     page(res, 200, 'Sign in to decode payloads', signInForm(cookie(req, CODEC_COOKIE) ? 'You are signed in already; sign in again to renew.' : ''));
   });
   router.post('/login', signIn, urlencoded({ extended: false, limit: '4kb' }), async (req, res) => {
-    const form = (req.body ?? {}) as Record<string, unknown>;
-    const email = typeof form.email === 'string' ? form.email : '';
-    const password = typeof form.password === 'string' ? form.password : '';
+    // The rules of POST /auth/token's body (no NUL, no unpaired surrogate, bounded): PostgreSQL
+    // refuses a NUL in text, which made such a form a 500.
+    const form = tokenBody.safeParse({ email: '', password: '', ...(req.body ?? {}) });
+    if (!form.success) {
+      return page(res, 400, 'Sign in to decode payloads', signInForm('Enter an email and a password: text of at most 254 and 200 characters, without NUL characters.'));
+    }
+    const { email, password } = form.data;
     const customer = email ? await prisma.customer.findUnique({ where: { email } }) : null;
     const ok = await bcrypt.compare(password, customer?.passwordHash ?? dummyHash);
     if (!customer || !ok || customer.role !== 'admin') {
